@@ -1,0 +1,1 @@
+"""Public facility-location benchmark instances, read into hubopt Scenarios."""

@@ -1,0 +1,133 @@
+"""Turn one raw cell value into a typed value, per SPEC §2's general rules.
+
+Each parser returns the typed value or raises :class:`CellProblem` whose text
+completes the sentence "<sheet!cell> <column>: '<value>' ..." — e.g.
+``is not a number``. Bounds are checked here too, so that a message can say
+exactly what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+from .schema import NO_WORDS, YES_WORDS, Column
+
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+class CellProblem(ValueError):
+    """A cell value that does not fit its column; ``str()`` is the reason."""
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse(column: Column, value: Any) -> Any:
+    """The typed value of ``value`` for ``column``; blank gives the column default."""
+    if is_blank(value):
+        return column.default
+    parser = _PARSERS[column.kind]
+    return parser(column, value)
+
+
+def show(value: Any) -> str:
+    """A raw value as a planner would recognise it in a message."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M").removesuffix(" 00:00")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _number(column: Column, value: Any) -> float:
+    if isinstance(value, bool):
+        raise CellProblem("is a yes/no value, not a number")
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        raise CellProblem("is a date or time, not a number")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str) and _PLAIN_NUMBER.match(value.strip()):
+        number = float(value.strip())
+    else:
+        raise CellProblem("is not a number")
+    if not math.isfinite(number):
+        raise CellProblem("is not a finite number")
+    _check_bounds(column, number)
+    return number
+
+
+def _integer(column: Column, value: Any) -> int:
+    number = _number(column, value)
+    if not number.is_integer():
+        raise CellProblem("is not a whole number")
+    return int(number)
+
+
+def _check_bounds(column: Column, number: float) -> None:
+    too_low = column.lower is not None and (
+        number < column.lower or (column.lower_strict and number == column.lower))
+    too_high = column.upper is not None and number > column.upper
+    if too_low or too_high:
+        raise CellProblem(f"is out of range; expected {column.expectation}")
+
+
+def _yes_no(column: Column, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    word = str(value).strip().lower()
+    if word in YES_WORDS:
+        return True
+    if word in NO_WORDS:
+        return False
+    raise CellProblem("is not yes or no")
+
+
+def _identifier(column: Column, value: Any) -> str:
+    if isinstance(value, (bool, dt.datetime, dt.date, dt.time)):
+        raise CellProblem("is not an identifier; type the id as text")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellProblem("is not an identifier")
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    return str(value).strip()
+
+
+def _text(column: Column, value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _choice(column: Column, value: Any) -> str:
+    word = str(value).strip().lower()
+    if word not in column.choices:
+        raise CellProblem(f"is not allowed; expected {column.expectation}")
+    return word
+
+
+def _country(column: Column, value: Any) -> str:
+    code = str(value).strip().upper()
+    if not _COUNTRY_CODE.match(code):
+        raise CellProblem(f"is not a country code; expected {column.expectation}")
+    return code
+
+
+_PARSERS = {
+    "number": _number,
+    "integer": _integer,
+    "yesno": _yes_no,
+    "id": _identifier,
+    "text": _text,
+    "choice": _choice,
+    "country": _country,
+}
