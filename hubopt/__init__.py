@@ -1,3 +1,31 @@
-"""hubopt: coalition logistics hub planning with Pyomo and HiGHS."""
+"""hubopt: coalition logistics hub planning with Pyomo and HiGHS.
+
+    import hubopt
+    plan = hubopt.solve(hubopt.read_scenario("inputs/example.xlsx"))
+    hubopt.write_result(plan, "outputs/example_result.xlsx")
+"""
+
+from .api import load_scenario, read_scenario, solve
+from .errors import HuboptError, InputError, Issue, SolverError, UsageError
+from .instance import (
+                       Contributor,
+                       CountryBound,
+                       Demand,
+                       HubOption,
+                       Permission,
+                       Route,
+                       Scenario,
+                       Sector,
+                       Service,
+                       Settings,
+                       Site,
+)
+from .results import Plan
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "Contributor", "CountryBound", "Demand", "HubOption", "HuboptError", "InputError", "Issue",
+    "Permission", "Plan", "Route", "Scenario", "Sector", "Service", "Settings", "Site",
+    "SolverError", "UsageError", "load_scenario", "read_scenario", "solve",
+]

@@ -1,0 +1,148 @@
+"""The Python API: read a workbook, solve a scenario, write the result.
+
+The CLI is a thin shell over these functions::
+
+    import hubopt
+    scenario = hubopt.read_scenario("inputs/example.xlsx", overrides={"ceasefire": "yes"})
+    plan = hubopt.solve(scenario)
+    plan.hubs, plan.flows, plan.summary["total_cost"]
+    hubopt.write_result(plan, "outputs/example_result.xlsx")
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from .checks import presolve_findings
+from .errors import Issue
+from .instance import Scenario
+from .model import build_model
+from .network import ModuleKey, build_network
+from .reader import read_workbook
+from .results import Plan, empty_summary, extract_plan
+from .solver import solve_model
+from .validate import Validated, validate
+
+log = logging.getLogger("hubopt")
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, str] | None = None) -> Validated:
+    """Read and validate a workbook: the scenario and the warnings found.
+
+    Raises :class:`hubopt.errors.InputError` listing every error.
+    """
+    start = time.perf_counter()
+    raw = read_workbook(path)
+    log.info("read: %s, %d sheet(s) (%.2f s)", Path(path).name, len(raw.tables),
+             time.perf_counter() - start)
+    start = time.perf_counter()
+    validated = validate(raw, overrides)
+    scenario = validated.scenario
+    log.info("validate: %d sites, %d modules, %d sectors, %d demand rows, %d warning(s) (%.2f s)",
+             len(scenario.sites), len(scenario.hub_options), len(scenario.sectors),
+             len(scenario.demand), len(validated.warnings), time.perf_counter() - start)
+    return validated
+
+
+def read_scenario(path: str | Path, overrides: Mapping[str, str] | None = None) -> Scenario:
+    """Read and validate a workbook into a :class:`Scenario` (warnings are logged)."""
+    validated = load_scenario(path, overrides)
+    for warning in validated.warnings:
+        log.warning("%s", warning)
+    return validated.scenario
+
+
+def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float | None = None,
+          threads: int | None = None, verbose: bool = False,
+          previous_plan: Iterable[ModuleKey] = (), warnings: Iterable[Issue] = ()) -> Plan:
+    """Find the cheapest plan for ``scenario`` (SPEC §3).
+
+    Options left as None take the scenario's Settings. The returned Plan's
+    ``status`` is ``optimal``, ``time_limit`` (a plan, not proven optimal),
+    ``infeasible`` (``plan.diagnosis`` says why) or ``no_solution``.
+    """
+    started = time.perf_counter()
+    settings = scenario.settings
+    time_limit = settings.time_limit_seconds if time_limit is None else time_limit
+    mip_gap = settings.mip_gap if mip_gap is None else mip_gap
+    threads = settings.threads if threads is None else threads
+
+    network = build_network(scenario)
+    notes = list(warnings) + network.notes
+    for note in network.notes:
+        log.warning("%s", note)
+    findings = presolve_findings(network)
+    if findings:
+        log.info("checks: %d reason(s) why no plan can exist, found before solving",
+                 len(findings))
+        return _finish(Plan(scenario, "infeasible", empty_summary(scenario, "infeasible"),
+                            diagnosis=findings, warnings=notes), started, {})
+
+    start = time.perf_counter()
+    model = build_model(network, previous_plan)
+    build_seconds = time.perf_counter() - start
+    log.info("build: %d variables, %d constraints from %d arcs (%.2f s)",
+             model.nvariables(), model.nconstraints(), len(network.arcs), build_seconds)
+    outcome = solve_model(model, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                          verbose=verbose)
+    log.info("solve: %s, objective %s, gap %s (%.2f s)", outcome.status,
+             _fmt(outcome.objective), _fmt_gap(outcome.gap), outcome.seconds)
+    timings = {"build_seconds": build_seconds, "solve_seconds": outcome.seconds,
+               "time_limit_seconds": time_limit, "mip_gap_requested": mip_gap,
+               "threads": threads, "variables": model.nvariables(),
+               "constraints": model.nconstraints(), "arcs": len(network.arcs)}
+    if outcome.has_plan:
+        plan = extract_plan(model, network, outcome)
+    else:
+        plan = Plan(scenario, outcome.status, empty_summary(scenario, outcome.status))
+        plan.summary["solve_seconds"] = outcome.seconds
+        if outcome.status == "infeasible":
+            plan.diagnosis = [Issue(
+                "error", "", "The solver proved that no plan meets every constraint together, "
+                "although no single input rules one out.",
+                "Relax the tightest limits (budget, site counts, contributor caps, max_hours, "
+                "redundancy) one at a time to find the conflict.")]
+    plan.warnings = notes
+    return _finish(plan, started, timings)
+
+
+def _finish(plan: Plan, started: float, timings: dict) -> Plan:
+    plan.summary["total_seconds"] = time.perf_counter() - started
+    plan.run = run_record(plan.scenario, timings)
+    return plan
+
+
+def run_record(scenario: Scenario, timings: dict) -> dict:
+    """What produced a plan: input, versions, settings and timings (Inputs sheet)."""
+    record = {
+        "input_file": Path(scenario.source.path).name if scenario.source.path else None,
+        "input_sha256": scenario.source.sha256,
+        "hubopt_version": _version("hubopt"),
+        "pyomo_version": _version("pyomo"),
+        "highs_version": _version("highspy"),
+        "python_version": platform.python_version(),
+        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    record.update(timings)
+    return record
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def _fmt(value: float | None) -> str:
+    return "none" if value is None else f"{value:,.2f}"
+
+
+def _fmt_gap(value: float | None) -> str:
+    return "none" if value is None else f"{value:.4%}"

@@ -1,0 +1,340 @@
+"""The hub-location model of SPEC §3 as a Pyomo ConcreteModel.
+
+``build_model(network)`` is one plain function over the active network; it
+imports no I/O library. Each constraint family has its own function and the
+Pyomo component carries the same name as in ``models/formulation.md``:
+
+=========================  ==============================================  ===================
+formulation.md             meaning                                         Pyomo component
+=========================  ==============================================  ===================
+z_s ∈ {0,1}                site s open                                     ``z[s]``
+y_m ∈ {0,1}                module m open                                   ``y[s,k,size]``
+x_sr ≥ 0                   units of row r served from s per period         ``x[s,sector,k]``
+a_sr ∈ {0,1}               single sourcing: r served from s                ``a[s,sector,k]``
+p_cs ≥ 0                   personnel of contributor c at s                 ``p[c,s]``
+f_cs ≥ 0                   funding of contributor c at s (currency/year)   ``f[c,s]``
+(1) demand                 Σ_s x_sr = q_r                                  ``demand``
+(2) capacity               Σ_r x_sr ≤ Σ_m cap_m·y_m                        ``capacity``
+(3) one_size               Σ_{m∈M(s,k)} y_m ≤ 1                            ``one_size``
+(4) site_link              y_m ≤ z_s;  z_s ≤ Σ_{m∈M(s)} y_m                ``site_link_module``,
+                                                                           ``site_link_any``
+(5) strong_link            x_sr ≤ q_r·Σ_{m∈M(s,k)} y_m                     ``strong_link``
+(6) single_sourcing        x_sr = q_r·a_sr;  Σ_s a_sr = 1                  ``single_sourcing_flow``,
+                                                                           ``single_sourcing_one``
+(7) status_open            z_s = 1                                         ``status_open``
+(8) site counts            min ≤ Σ z ≤ max, overall and per country        ``site_count_min/max``,
+                                                                           ``country_sites_min/max``
+(9) budget                 hub_cost ≤ budget                               ``budget``
+(10) redundancy            Σ_{s:(s,r)∈A} Σ_{m∈M(s,k)} y_m ≥ redundancy      ``redundancy``
+§3.1 staffing              Σ_c p_cs ≥ Σ_m staff_m·y_m, and caps            ``staffing``,
+                                                                           ``staffing_country_cap``,
+                                                                           ``staffing_contributor_cap``
+§3.1 funding               Σ_c f_cs = site_cost·z_s + Σ_m fixed_m·y_m      ``funding``,
+                                                                           ``funding_contributor_cap``
+=========================  ==============================================  ===================
+
+Constraints that are implied by variable bounds are not generated: ``one_size``
+for a (site, service) with a single size (y ≤ 1 is its bound) and
+``redundancy`` when redundancy = 1 (implied by demand and strong_link).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import pyomo.environ as pyo
+
+from .network import ModuleKey, Network
+
+
+def build_model(network: Network, previous_plan: Iterable[ModuleKey] = ()) -> pyo.ConcreteModel:
+    """Build the MIP of SPEC §3 over ``network``.
+
+    ``previous_plan`` lists the modules open in an earlier plan; with a
+    positive stability_penalty it prices every change against it (§3.3).
+    """
+    model = pyo.ConcreteModel(name="hubopt")
+    model.network = network  # kept for result extraction; not a Pyomo component
+    add_variables(model, network)
+    add_cost_expressions(model, network, set(previous_plan))
+    model.objective = pyo.Objective(
+        expr=model.hub_cost + model.transport_cost + model.time_cost + model.risk_cost
+        + model.stability_cost, sense=pyo.minimize)
+    add_demand(model, network)
+    add_capacity(model, network)
+    add_one_size(model, network)
+    add_site_link(model, network)
+    add_strong_link(model, network)
+    add_single_sourcing(model, network)
+    add_status_open(model, network)
+    add_site_counts(model, network)
+    add_budget(model, network)
+    add_redundancy(model, network)
+    add_staffing(model, network)
+    add_funding(model, network)
+    return model
+
+
+# -- sets and variables ---------------------------------------------------------------
+
+def add_variables(model, network: Network) -> None:
+    model.S = pyo.Set(initialize=list(network.sites), ordered=True, doc="active sites")
+    model.M = pyo.Set(initialize=list(network.modules), dimen=3, ordered=True,
+                      doc="active modules (site, service, size)")
+    model.R = pyo.Set(initialize=list(network.demand), dimen=2, ordered=True,
+                      doc="active demand rows (sector, service)")
+    model.A = pyo.Set(initialize=list(network.arcs), dimen=3, ordered=True,
+                      doc="usable arcs (site, sector, service)")
+    model.z = pyo.Var(model.S, within=pyo.Binary, doc="site open")
+    model.y = pyo.Var(model.M, within=pyo.Binary, doc="module open")
+    model.x = pyo.Var(model.A, within=pyo.NonNegativeReals, doc="units served per period")
+    if network.scenario.settings.single_sourcing:
+        model.a = pyo.Var(model.A, within=pyo.Binary, doc="row served from this site")
+    staffing, funding = contributor_pairs(network)
+    if network.scenario.contributors:
+        model.CS = pyo.Set(initialize=staffing, dimen=2, ordered=True,
+                           doc="(contributor, site) pairs allowed to staff")
+        model.CF = pyo.Set(initialize=funding, dimen=2, ordered=True,
+                           doc="(contributor, site) pairs allowed to fund")
+        model.p = pyo.Var(model.CS, within=pyo.NonNegativeReals, doc="personnel")
+        model.f = pyo.Var(model.CF, within=pyo.NonNegativeReals, doc="funding, currency/year")
+
+
+def contributor_pairs(network: Network) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(c, s) pairs where c may staff s, and where c may fund s.
+
+    Pairs are created only at sites that need personnel (some module with
+    staff > 0) or money (a positive site or module cost): elsewhere p and f
+    would be free variables with nothing to do.
+    """
+    allowed_staff = {(p.contributor_id, p.country) for p in network.scenario.permissions
+                     if p.may_staff}
+    allowed_fund = {(p.contributor_id, p.country) for p in network.scenario.permissions
+                    if p.may_fund}
+    contributors = sorted(c.contributor_id for c in network.scenario.contributors)
+    staffing, funding = [], []
+    for site_id, site in network.sites.items():
+        modules = [network.modules[m] for m in network.modules_of(site_id)]
+        needs_staff = any(m.staff > 0 for m in modules)
+        needs_money = site.site_cost > 0 or any(m.fixed_cost > 0 for m in modules)
+        for contributor in contributors:
+            if needs_staff and (contributor, site.country) in allowed_staff:
+                staffing.append((contributor, site_id))
+            if needs_money and (contributor, site.country) in allowed_fund:
+                funding.append((contributor, site_id))
+    return sorted(staffing, key=lambda p: (p[1], p[0])), sorted(funding, key=lambda p: (p[1], p[0]))
+
+
+# -- objective ------------------------------------------------------------------------
+
+def arc_unit_cost(network: Network, key) -> float:
+    """Objective coefficient of x_sr: cost_per_unit + value_of_time·priority·hours
+    + value_at_risk·threat_s (currency per unit)."""
+    settings = network.scenario.settings
+    arc = network.arcs[key]
+    priority = network.demand[arc.demand_key].priority
+    threat = network.sites[arc.site_id].threat
+    return (arc.cost_per_unit + settings.value_of_time * priority * arc.hours
+            + settings.value_at_risk * threat)
+
+
+def add_cost_expressions(model, network: Network, previous_plan: set[ModuleKey]) -> None:
+    """The objective's parts as named expressions, reported in the Summary (§3)."""
+    settings = network.scenario.settings
+    arcs, demand, sites = network.arcs, network.demand, network.sites
+    model.hub_cost = pyo.Expression(expr=(
+        sum(sites[s].site_cost * model.z[s] for s in model.S if sites[s].site_cost)
+        + sum(network.modules[m].fixed_cost * model.y[m] for m in model.M
+              if network.modules[m].fixed_cost)))
+    model.transport_cost = pyo.Expression(expr=sum(
+        arcs[a].cost_per_unit * model.x[a] for a in model.A if arcs[a].cost_per_unit))
+    model.time_cost = pyo.Expression(expr=sum(
+        settings.value_of_time * demand[arcs[a].demand_key].priority * arcs[a].hours * model.x[a]
+        for a in model.A if settings.value_of_time and arcs[a].hours))
+    model.risk_cost = pyo.Expression(expr=sum(
+        settings.value_at_risk * sites[a[0]].threat * model.x[a]
+        for a in model.A if settings.value_at_risk and sites[a[0]].threat))
+    penalty = settings.stability_penalty
+    model.stability_cost = pyo.Expression(expr=sum(
+        penalty * ((1 - model.y[m]) if m in previous_plan else model.y[m])
+        for m in model.M if penalty) + sum(
+        penalty for m in previous_plan if penalty and m not in network.modules))
+
+
+# -- constraints (SPEC §3, numbered as there) ------------------------------------------
+
+def add_demand(model, network: Network) -> None:
+    """(1) Σ_s x_sr = quantity_r: every active demand row is served in full."""
+    def rule(m, sector, service):
+        arcs = network.arcs_into((sector, service))
+        if not arcs:
+            raise ValueError(f"demand row {(sector, service)} has no arc; run the pre-solve checks")
+        return sum(m.x[a.key] for a in arcs) == network.demand[(sector, service)].quantity
+    model.demand = pyo.Constraint(model.R, rule=rule)
+
+
+def _site_services_with_arcs(network: Network) -> list[tuple[str, str]]:
+    return sorted({(s, k) for s, k, _ in network.modules if network.arcs_from(s, k)})
+
+
+def add_capacity(model, network: Network) -> None:
+    """(2) Σ_{r of service k} x_sr ≤ Σ_{m ∈ M(s,k)} capacity_m·y_m."""
+    def rule(m, site, service):
+        return (sum(m.x[a.key] for a in network.arcs_from(site, service))
+                <= sum(network.modules[k].capacity * m.y[k]
+                       for k in network.modules_of(site, service)))
+    model.capacity = pyo.Constraint(
+        pyo.Set(initialize=_site_services_with_arcs(network), dimen=2, ordered=True), rule=rule)
+
+
+def add_one_size(model, network: Network) -> None:
+    """(3) Σ_{m ∈ M(s,k)} y_m ≤ 1: at most one size per site and service."""
+    pairs = sorted({(s, k) for s, k, _ in network.modules
+                    if len(network.modules_of(s, k)) > 1})
+    model.one_size = pyo.Constraint(
+        pyo.Set(initialize=pairs, dimen=2, ordered=True),
+        rule=lambda m, s, k: sum(m.y[key] for key in network.modules_of(s, k)) <= 1)
+
+
+def add_site_link(model, network: Network) -> None:
+    """(4) y_m ≤ z_s (a module opens only at an open site) and z_s ≤ Σ_{m ∈ M(s)} y_m
+    (an open site has at least one open module, so site_cost is paid only when used)."""
+    model.site_link_module = pyo.Constraint(model.M, rule=lambda m, s, k, size:
+                                            m.y[s, k, size] <= m.z[s])
+
+    def any_rule(m, s):
+        modules = network.modules_of(s)
+        if not modules:
+            return m.z[s] == 0
+        return m.z[s] <= sum(m.y[key] for key in modules)
+    model.site_link_any = pyo.Constraint(model.S, rule=any_rule)
+
+
+def add_strong_link(model, network: Network) -> None:
+    """(5) x_sr ≤ quantity_r·Σ_{m ∈ M(s,k)} y_m: a valid inequality that tightens the
+    LP relaxation (nothing flows from a closed module)."""
+    def rule(m, site, sector, service):
+        quantity = network.demand[(sector, service)].quantity
+        return m.x[site, sector, service] <= quantity * sum(
+            m.y[key] for key in network.modules_of(site, service))
+    model.strong_link = pyo.Constraint(model.A, rule=rule)
+
+
+def add_single_sourcing(model, network: Network) -> None:
+    """(6) x_sr = quantity_r·a_sr and Σ_s a_sr = 1 (only with single_sourcing = yes)."""
+    if not network.scenario.settings.single_sourcing:
+        return
+    model.single_sourcing_flow = pyo.Constraint(model.A, rule=lambda m, s, t, k: (
+        m.x[s, t, k] == network.demand[(t, k)].quantity * m.a[s, t, k]))
+    model.single_sourcing_one = pyo.Constraint(model.R, rule=lambda m, t, k: (
+        sum(m.a[arc.key] for arc in network.arcs_into((t, k))) == 1))
+
+
+def add_status_open(model, network: Network) -> None:
+    """(7) z_s = 1 for sites with status = open (existing hubs)."""
+    forced = [s for s, site in network.sites.items() if site.status == "open"]
+    model.status_open = pyo.Constraint(pyo.Set(initialize=forced, ordered=True),
+                                       rule=lambda m, s: m.z[s] == 1)
+
+
+def add_site_counts(model, network: Network) -> None:
+    """(8) min_sites ≤ Σ_s z_s ≤ max_sites, and the same per country (Countries sheet)."""
+    settings = network.scenario.settings
+    if settings.min_sites is not None:
+        model.site_count_min = pyo.Constraint(expr=sum(model.z[s] for s in model.S)
+                                              >= settings.min_sites)
+    if settings.max_sites is not None:
+        model.site_count_max = pyo.Constraint(expr=sum(model.z[s] for s in model.S)
+                                              <= settings.max_sites)
+    by_country: dict[str, list[str]] = defaultdict(list)
+    for site_id, site in network.sites.items():
+        by_country[site.country].append(site_id)
+    bounds = sorted(network.scenario.countries, key=lambda b: b.country)
+    lows = [b.country for b in bounds if b.min_sites is not None]
+    highs = [b.country for b in bounds if b.max_sites is not None]
+    minimum = {b.country: b.min_sites for b in bounds}
+    maximum = {b.country: b.max_sites for b in bounds}
+    model.country_sites_min = pyo.Constraint(
+        pyo.Set(initialize=lows, ordered=True),
+        rule=lambda m, n: sum(m.z[s] for s in by_country.get(n, [])) >= minimum[n])
+    model.country_sites_max = pyo.Constraint(
+        pyo.Set(initialize=highs, ordered=True),
+        rule=lambda m, n: (sum(m.z[s] for s in by_country[n]) <= maximum[n])
+        if by_country.get(n) else pyo.Constraint.Skip)
+
+
+def add_budget(model, network: Network) -> None:
+    """(9) Σ site_cost·z + Σ fixed_cost·y ≤ budget."""
+    budget = network.scenario.settings.budget
+    if budget is not None:
+        model.budget = pyo.Constraint(expr=model.hub_cost <= budget)
+
+
+def add_redundancy(model, network: Network) -> None:
+    """(10) Σ_{s:(s,r) ∈ A} Σ_{m ∈ M(s,k(r))} y_m ≥ redundancy for every demand row."""
+    level = network.scenario.settings.redundancy
+    if level <= 1:
+        return
+    model.redundancy = pyo.Constraint(model.R, rule=lambda m, t, k: sum(
+        m.y[key] for arc in network.arcs_into((t, k))
+        for key in network.modules_of(arc.site_id, k)) >= level)
+
+
+def add_staffing(model, network: Network) -> None:
+    """§3.1 staffing: Σ_c p_cs ≥ Σ_{m ∈ M(s)} staff_m·y_m at every site needing staff;
+    Σ_{s in country n} p_cs ≤ Permissions max_staff(c, n); Σ_s p_cs ≤ max_staff(c)."""
+    scenario = network.scenario
+    if not scenario.contributors:
+        return
+    staffers: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for c, s in model.CS:
+        staffers[s].append((c, s))
+    needy = [s for s in model.S
+             if any(network.modules[k].staff > 0 for k in network.modules_of(s))]
+    model.staffing = pyo.Constraint(pyo.Set(initialize=needy, ordered=True), rule=lambda m, s: (
+        sum(m.p[pair] for pair in staffers[s])
+        >= sum(network.modules[k].staff * m.y[k] for k in network.modules_of(s))))
+
+    by_contributor: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for c, s in model.CS:
+        by_contributor[c].append((c, s))
+    country_caps = {(p.contributor_id, p.country): p.max_staff for p in scenario.permissions
+                    if p.may_staff and p.max_staff is not None}
+    in_country = {key: [pair for pair in by_contributor[key[0]]
+                        if network.sites[pair[1]].country == key[1]] for key in country_caps}
+    model.staffing_country_cap = pyo.Constraint(
+        pyo.Set(initialize=sorted(k for k in country_caps if in_country[k]), dimen=2,
+                ordered=True),
+        rule=lambda m, c, n: sum(m.p[pair] for pair in in_country[(c, n)])
+        <= country_caps[(c, n)])
+    caps = {c.contributor_id: c.max_staff for c in scenario.contributors
+            if c.max_staff is not None}
+    model.staffing_contributor_cap = pyo.Constraint(
+        pyo.Set(initialize=sorted(c for c in caps if by_contributor[c]), ordered=True),
+        rule=lambda m, c: sum(m.p[pair] for pair in by_contributor[c]) <= caps[c])
+
+
+def add_funding(model, network: Network) -> None:
+    """§3.1 funding: Σ_c f_cs = site_cost_s·z_s + Σ_{m ∈ M(s)} fixed_cost_m·y_m at every
+    site with costs; Σ_s f_cs ≤ max_budget(c)."""
+    scenario = network.scenario
+    if not scenario.contributors:
+        return
+    funders: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for c, s in model.CF:
+        funders[s].append((c, s))
+    costly = [s for s in model.S if network.sites[s].site_cost > 0
+              or any(network.modules[k].fixed_cost > 0 for k in network.modules_of(s))]
+    model.funding = pyo.Constraint(pyo.Set(initialize=costly, ordered=True), rule=lambda m, s: (
+        sum(m.f[pair] for pair in funders[s])
+        == network.sites[s].site_cost * m.z[s]
+        + sum(network.modules[k].fixed_cost * m.y[k] for k in network.modules_of(s))))
+    by_contributor: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for c, s in model.CF:
+        by_contributor[c].append((c, s))
+    caps = {c.contributor_id: c.max_budget for c in scenario.contributors
+            if c.max_budget is not None}
+    model.funding_contributor_cap = pyo.Constraint(
+        pyo.Set(initialize=sorted(c for c in caps if by_contributor[c]), ordered=True),
+        rule=lambda m, c: sum(m.f[pair] for pair in by_contributor[c]) <= caps[c])

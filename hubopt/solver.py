@@ -1,0 +1,154 @@
+"""Run HiGHS on a Pyomo model and classify the outcome.
+
+The runner returns a :class:`SolveOutcome` record and loads the solution into
+the model when there is one. It neither prints nor exits: the caller decides
+what an outcome means (SPEC §4 exit codes live in the CLI).
+
+Statuses (SPEC §5):
+
+- ``optimal``     proven optimal within the requested relative gap;
+- ``time_limit``  stopped early (time or another limit) with a feasible plan;
+- ``infeasible``  proven to have no feasible plan;
+- ``no_solution`` stopped without any feasible plan.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import time
+from dataclasses import dataclass
+
+from pyomo.contrib.solver.common.results import TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from .errors import SolverError
+
+log = logging.getLogger(__name__)
+
+RANDOM_SEED = 1  # fixed, so that the same input gives the same plan
+
+
+@dataclass(frozen=True)
+class SolveOutcome:
+    """What the solver achieved: status, objective, best bound, relative gap, time."""
+
+    status: str
+    termination: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    log: str = ""
+
+    @property
+    def has_plan(self) -> bool:
+        return self.status in ("optimal", "time_limit")
+
+
+def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
+                verbose: bool = False) -> SolveOutcome:
+    """Solve ``model`` with HiGHS; load the incumbent into the model if there is one.
+
+    ``time_limit`` in seconds, ``mip_gap`` relative, ``threads`` 0 = HiGHS default.
+    With ``verbose`` the full HiGHS log goes to the log at INFO; otherwise only
+    incumbent and bound improvements do.
+    """
+    watcher = _HighsLogWatcher(verbose)
+    solver = Highs()
+    if not solver.available():
+        raise SolverError("HiGHS is not available: install highspy (pip install highspy).")
+    options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap}
+    start = time.perf_counter()
+    try:
+        results = solver.solve(
+            model, tee=[watcher], time_limit=time_limit,
+            threads=threads or None, load_solutions=False,
+            raise_exception_on_nonoptimal_result=False, solver_options=options)
+    except Exception as exc:  # a solver crash is not the planner's fault
+        raise SolverError(f"HiGHS failed: {exc}") from exc
+    seconds = time.perf_counter() - start
+    watcher.flush()
+    return _classify(results, model, seconds, watcher.text)
+
+
+def _classify(results, model, seconds: float, text: str) -> SolveOutcome:
+    condition = results.termination_condition
+    objective = results.incumbent_objective
+    bound = results.objective_bound
+    if condition == TerminationCondition.convergenceCriteriaSatisfied:
+        status = "optimal"
+    elif condition in (TerminationCondition.provenInfeasible,
+                       TerminationCondition.infeasibleOrUnbounded):
+        status = "infeasible"
+    elif condition == TerminationCondition.error:
+        raise SolverError(f"HiGHS stopped with an error:\n{text[-2000:]}")
+    elif objective is not None:
+        status = "time_limit"
+    else:
+        status = "no_solution"
+    if status in ("optimal", "time_limit"):
+        results.solution_loader.load_vars()
+        if bound is None and status == "optimal":
+            bound = objective
+    else:
+        objective = bound = None
+    return SolveOutcome(status, condition.name, objective, bound,
+                        relative_gap(objective, bound), seconds, text)
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """HiGHS's relative gap |objective − bound| / |objective| (0 when both are 0)."""
+    if objective is None or bound is None:
+        return None
+    difference = abs(objective - bound)
+    if difference <= 1e-9 * max(1.0, abs(objective)):
+        return 0.0
+    return difference / abs(objective) if objective else float("inf")
+
+
+class _HighsLogWatcher(io.TextIOBase):
+    """A text stream that HiGHS writes its log to.
+
+    It keeps the whole log, and reports each improvement of the incumbent
+    (the BestSol column of HiGHS's branch-and-bound table) as one progress
+    line, so a planner sees the solve move without the full solver output.
+    """
+
+    _ROW = re.compile(r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+)")
+
+    def __init__(self, verbose: bool):
+        super().__init__()
+        self.verbose = verbose
+        self._buffer = ""
+        self._lines: list[str] = []
+        self._best: str | None = None
+        self._started = time.perf_counter()
+
+    def write(self, text: str) -> int:
+        self._buffer += text
+        *lines, self._buffer = self._buffer.split("\n")
+        for line in lines:
+            self._line(line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._line(self._buffer)
+            self._buffer = ""
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self._lines)
+
+    def _line(self, line: str) -> None:
+        self._lines.append(line)
+        if self.verbose:
+            log.info("highs: %s", line)
+            return
+        match = self._ROW.match(line)
+        if match and match.group(2) not in ("inf", self._best):
+            self._best = match.group(2)
+            log.info("solve: incumbent %s, bound %s, gap %s (%.1f s)", match.group(2),
+                     match.group(1), match.group(3), time.perf_counter() - self._started)
