@@ -1,0 +1,234 @@
+"""The ``hubopt`` command line (SPEC §4): a thin shell over :mod:`hubopt.api`.
+
+Logic lives elsewhere; this module parses options, sets up logging on stderr
+and maps outcomes and typed errors to exit codes in one place:
+
+0 a plan was written (also after a time limit with a feasible plan);
+1 unexpected internal error; 2 usage error; 3 invalid input;
+4 no feasible plan exists (diagnosis written); 5 no plan within the time limit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import api
+from .errors import HuboptError, InputError, Issue, UsageError
+from .results import Plan
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4, 5
+STATUS_EXIT = {"optimal": EXIT_OK, "time_limit": EXIT_OK, "infeasible": EXIT_INFEASIBLE,
+               "no_solution": EXIT_NO_SOLUTION}
+
+log = logging.getLogger("hubopt")
+
+
+def _setup_logging(quiet: bool, verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("hubopt")
+    root.handlers[:] = [handler]
+    root.propagate = False
+    root.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
+
+
+def _run(action: Callable[[], int], verbose: bool) -> None:
+    """Run a command body and turn every outcome into its exit code."""
+    try:
+        code = action()
+    except InputError as error:
+        _print_issues(error.warnings)
+        click.echo(str(error), err=True)
+        code = EXIT_INPUT
+    except UsageError as error:
+        click.echo(f"Usage error: {error}", err=True)
+        code = EXIT_USAGE
+    except HuboptError as error:
+        click.echo(f"Error: {error}", err=True)
+        code = error.exit_code
+    except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+        raise
+    except Exception as error:  # noqa: BLE001 - last line of defence: no bare traceback
+        click.echo(f"Internal error: {type(error).__name__}: {error}", err=True)
+        if verbose:
+            click.echo(traceback.format_exc(), err=True)
+        else:
+            click.echo("Run again with -v for details, and report it with the input file.",
+                       err=True)
+        code = EXIT_INTERNAL
+    sys.exit(code)
+
+
+def _print_issues(issues: list[Issue], title: str | None = None) -> None:
+    if not issues:
+        return
+    if title:
+        click.echo(title, err=True)
+    for issue in issues:
+        label = "warning" if issue.severity == "warning" else "error"
+        click.echo(f"  {label}: {issue}", err=True)
+
+
+def _parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set {pair!r}: expected key=value, e.g. --set ceasefire=yes")
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hubopt")
+def main() -> None:
+    """Plan coalition logistics hubs: where to open them, who staffs and funds
+    them, and which sectors they serve, at least cost and resupply time."""
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def template(path: Path) -> None:
+    """Write an empty input workbook to PATH."""
+    def action() -> int:
+        from .template import write_input_workbook
+        write_input_workbook(path)
+        click.echo(f"Wrote the input template to {path}")
+        return EXIT_OK
+    _run(action, verbose=False)
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def example(path: Path) -> None:
+    """Write the bundled example scenario to PATH."""
+    def action() -> int:
+        _write_example(path)
+        click.echo(f"Wrote the example scenario to {path}")
+        return EXIT_OK
+    _run(action, verbose=False)
+
+
+def _write_example(path: Path) -> None:
+    from .example import example_scenario
+    from .template import write_input_workbook
+    write_input_workbook(path, example_scenario())
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a Settings key (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-v", "--verbose", is_flag=True, help="More detail.")
+def validate(file: Path, sets: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+    """Check the workbook FILE and list its warnings and errors.
+
+    Exit 0 when it is valid, 3 when it has errors, 4 when it is well formed
+    but a pre-solve check proves that no plan can exist.
+    """
+    _setup_logging(quiet, verbose)
+
+    def action() -> int:
+        from .checks import presolve_findings
+        from .network import build_network
+
+        validated = api.load_scenario(file, _parse_sets(sets))
+        network = build_network(validated.scenario)
+        _print_issues(validated.warnings + network.notes, "Warnings:")
+        findings = presolve_findings(network)
+        if findings:
+            _print_issues(findings, "No plan can exist:")
+            return EXIT_INFEASIBLE
+        click.echo(f"{file}: valid ({len(validated.warnings)} warning(s)); "
+                   f"{len(network.sites)} usable sites, {len(network.demand)} demand rows, "
+                   f"{len(network.arcs)} usable links.")
+        return EXIT_OK
+    _run(action, verbose)
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Result workbook [default: outputs/<input name>_result.xlsx].")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the summary as one JSON object on stdout, nothing else.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Solver wall-clock limit (overrides Settings time_limit_seconds).")
+@click.option("--mip-gap", type=click.FloatRange(min=0), metavar="GAP",
+              help="Relative optimality gap (overrides Settings mip_gap).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a Settings key (repeatable), e.g. --set ceasefire=yes.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
+def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: float | None,
+          mip_gap: float | None, sets: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+    """Validate and solve FILE and write the result workbook.
+
+    Without FILE the bundled example scenario is solved.
+    """
+    _setup_logging(quiet, verbose)
+
+    def action() -> int:
+        overrides = _parse_sets(sets)
+        if file is None:
+            with tempfile.TemporaryDirectory() as folder:
+                bundled = Path(folder) / "example.xlsx"
+                _write_example(bundled)
+                validated = api.load_scenario(bundled, overrides)
+        else:
+            validated = api.load_scenario(file, overrides)
+        target = output or Path("outputs") / f"{(file or Path('example.xlsx')).stem}_result.xlsx"
+        if file is not None and target.resolve() == file.resolve():
+            raise UsageError(f"-o {target}: that is the input file; choose another output path.")
+        plan = api.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
+                         verbose=verbose, warnings=validated.warnings)
+        if plan.has_plan or plan.status == "infeasible":
+            from .writer import write_result
+            write_result(plan, target)
+            log.info("write: %s", target)
+        _report(plan, as_json)
+        return STATUS_EXIT[plan.status]
+    _run(action, verbose)
+
+
+def _report(plan: Plan, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({k: _json_value(v) for k, v in plan.summary.items()}))
+    if plan.diagnosis:
+        _print_issues(plan.diagnosis, "No feasible plan exists:")
+    if as_json:
+        return
+    s = plan.summary
+    if plan.has_plan:
+        note = "" if plan.status == "optimal" else \
+            f" (time limit reached: feasible, gap {s['mip_gap']:.2%})" if s["mip_gap"] is not None \
+            else " (time limit reached: feasible)"
+        click.echo(f"{s['scenario']}: {plan.status}{note}")
+        click.echo(f"  total cost {s['total_cost']:,.0f} (hubs {s['hub_cost']:,.0f}, "
+                   f"transport {s['transport_cost']:,.0f}); objective {s['objective']:,.0f}")
+        click.echo(f"  {s['open_sites']} sites, {s['open_modules']} modules, "
+                   f"{s['staff_required']:,.0f} staff; resupply avg {s['avg_hours']:.1f} h, "
+                   f"max {s['max_hours']:.1f} h")
+        click.echo(f"  result: {s['output']}")
+    elif plan.status == "infeasible":
+        click.echo(f"{s['scenario']}: infeasible; diagnosis written to {s['output']}")
+    else:
+        click.echo(f"{s['scenario']}: no plan found within the time limit; "
+                   "raise --time-limit or relax --mip-gap.")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,204 @@
+"""Write a Plan as the result workbook of SPEC §5.
+
+Sheets: Summary, Hubs, Flows, Sectors, then Staffing, Funding and
+Contributors when the scenario has contributors, Diagnosis when no plan
+exists, and Inputs (settings, input hash, versions, timings).
+
+Every string is written as a text cell, so a site called ``=HYPERLINK(...)``
+stays text; numbers stay numbers with a number format. The file is written
+to a temporary name in the target folder and renamed into place, so a crash
+never leaves a half-written workbook under the final name.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .results import Plan
+
+EXCEL_CELL_LIMIT = 32_767
+
+# Header text (with unit) and number format of each result column.
+COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {
+    "capacity": ("capacity [units/period]", "#,##0.##"),
+    "used": ("used [units/period]", "#,##0.##"),
+    "utilisation": ("utilisation", "0.0%"),
+    "fixed_cost": ("fixed_cost [currency/year]", "#,##0.00"),
+    "staff": ("staff [personnel]", "#,##0.##"),
+    "quantity": ("quantity [units/period]", "#,##0.##"),
+    "served": ("served [units/period]", "#,##0.##"),
+    "shortfall": ("shortfall [units/period]", "#,##0.##"),
+    "hours": ("hours [h]", "0.0"),
+    "avg_hours": ("avg_hours [h]", "0.0"),
+    "max_hours": ("max_hours [h]", "0.0"),
+    "max_hours_limit": ("max_hours_limit [h]", "0.0"),
+    "cost_per_unit": ("cost_per_unit [currency/unit]", "#,##0.00"),
+    "amount": ("amount", "#,##0.##"),
+    "max_staff": ("max_staff [personnel]", "#,##0.##"),
+    "funding": ("funding [currency/year]", "#,##0.00"),
+    "max_budget": ("max_budget [currency/year]", "#,##0.00"),
+}
+
+SUMMARY_MEANING: dict[str, str] = {
+    "scenario": "Scenario name (Settings scenario_name).",
+    "status": "optimal; time_limit = feasible plan, not proven optimal; infeasible; no_solution.",
+    "objective": "The minimised value: total_cost + time_cost + risk_cost + stability_cost.",
+    "total_cost": "hub_cost + transport_cost (currency).",
+    "hub_cost": "Site costs plus module fixed costs of the open hubs (currency/year).",
+    "transport_cost": "Σ cost_per_unit × quantity over the flows (currency).",
+    "time_cost": "Σ value_of_time × priority × hours × quantity (currency).",
+    "risk_cost": "Σ value_at_risk × threat × quantity (currency).",
+    "stability_cost": "stability_penalty × modules changed against the previous plan.",
+    "avg_hours": "Quantity-weighted average resupply time (h).",
+    "max_hours": "Longest resupply time of any used link (h).",
+    "open_sites": "Number of open sites.",
+    "open_modules": "Number of open modules.",
+    "staff_required": "Personnel needed by the open modules.",
+    "shortfall": "Demand left unserved (units/period); 0 unless diagnosing.",
+    "mip_gap": "Relative gap between the plan and the best bound the solver proved.",
+    "solve_seconds": "Seconds spent in HiGHS.",
+    "total_seconds": "Seconds from validated input to plan.",
+    "output": "Path of this workbook.",
+}
+
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+
+
+def write_result(plan: Plan, path: str | Path) -> Path:
+    """Write ``plan`` to ``path`` atomically and return the path written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plan.summary["output"] = str(path)
+    book = build_workbook(plan)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp",
+                                         dir=path.parent)
+    os.close(handle)
+    try:
+        book.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def build_workbook(plan: Plan) -> Workbook:
+    """The result workbook of ``plan`` as an openpyxl Workbook (not yet saved)."""
+    book = Workbook()
+    book.remove(book.active)
+    _summary_sheet(book, plan)
+    if plan.diagnosis:
+        _table_sheet(book, "Diagnosis", pd.DataFrame(
+            [(issue.where, issue.message, issue.fix) for issue in plan.diagnosis],
+            columns=["where", "finding", "what to change"]), wide=True)
+    if plan.has_plan:
+        _table_sheet(book, "Hubs", plan.hubs)
+        _table_sheet(book, "Flows", plan.flows)
+        _table_sheet(book, "Sectors", plan.sectors)
+        if plan.scenario.contributors:
+            _table_sheet(book, "Staffing", plan.staffing, amount_unit="personnel")
+            _table_sheet(book, "Funding", plan.funding, amount_unit="currency/year")
+            _table_sheet(book, "Contributors", plan.contributors)
+    _inputs_sheet(book, plan)
+    return book
+
+
+def put(sheet, row: int, column: int, value: Any, number_format: str | None = None):
+    """Write one cell: strings always as text (never a formula), numbers as numbers."""
+    cell = sheet.cell(row=row, column=column)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return cell
+    if isinstance(value, str):
+        cell.value = safe_text(value)
+        cell.data_type = "s"
+    elif hasattr(value, "item"):  # numpy scalar
+        cell.value = value.item()
+    else:
+        cell.value = value
+    if number_format and isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+        cell.number_format = number_format
+    return cell
+
+
+def safe_text(text: str) -> str:
+    """Text Excel can hold: no illegal control characters, at most 32,767 characters."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return text if len(text) <= EXCEL_CELL_LIMIT else text[:EXCEL_CELL_LIMIT - 1] + "…"
+
+
+def _header(sheet, names: list[str]) -> None:
+    for column, name in enumerate(names, start=1):
+        cell = put(sheet, 1, column, name)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+    sheet.freeze_panes = "A2"
+
+
+def _table_sheet(book, title: str, frame: pd.DataFrame, amount_unit: str | None = None,
+                 wide: bool = False) -> None:
+    sheet = book.create_sheet(title)
+    columns = list(frame.columns)
+    headers = [COLUMN_FORMATS.get(c, (c, None))[0] for c in columns]
+    if amount_unit:
+        headers = [f"amount [{amount_unit}]" if c == "amount" else h
+                   for c, h in zip(columns, headers)]
+    _header(sheet, headers)
+    formats = [COLUMN_FORMATS.get(c, (c, None))[1] for c in columns]
+    for row, values in enumerate(frame.itertuples(index=False, name=None), start=2):
+        for column, (value, fmt) in enumerate(zip(values, formats), start=1):
+            put(sheet, row, column, value, fmt)
+    _fit_widths(sheet, headers, frame, wide)
+
+
+def _fit_widths(sheet, headers: list[str], frame: pd.DataFrame, wide: bool) -> None:
+    for column, header in enumerate(headers, start=1):
+        sample = frame.iloc[:200, column - 1].astype(str) if len(frame) else pd.Series([], dtype=str)
+        longest = max([len(header)] + [len(v) for v in sample])
+        limit = 100 if wide else 40
+        sheet.column_dimensions[get_column_letter(column)].width = min(limit, longest + 2)
+        if wide and longest > limit:
+            for cell in sheet[get_column_letter(column)]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _summary_sheet(book, plan: Plan) -> None:
+    sheet = book.create_sheet("Summary")
+    _header(sheet, ["key", "value", "meaning"])
+    for row, (key, value) in enumerate(plan.summary.items(), start=2):
+        put(sheet, row, 1, key)
+        fmt = "0.00%" if key == "mip_gap" else "#,##0.00" if isinstance(value, float) else None
+        put(sheet, row, 2, value, fmt)
+        put(sheet, row, 3, SUMMARY_MEANING.get(key, ""))
+    sheet.column_dimensions["A"].width = 18
+    sheet.column_dimensions["B"].width = 40
+    sheet.column_dimensions["C"].width = 80
+
+
+def _inputs_sheet(book, plan: Plan) -> None:
+    sheet = book.create_sheet("Inputs")
+    _header(sheet, ["key", "value"])
+    rows: list[tuple[str, Any]] = list(plan.run.items())
+    rows += [(f"setting {k}", v) for k, v in asdict(plan.scenario.settings).items()]
+    rows += [(f"warning {i}", str(w)) for i, w in enumerate(plan.warnings, start=1)]
+    for row, (key, value) in enumerate(rows, start=2):
+        put(sheet, row, 1, key)
+        put(sheet, row, 2, _plain(value))
+    sheet.column_dimensions["A"].width = 30
+    sheet.column_dimensions["B"].width = 90
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
