@@ -182,8 +182,8 @@ def _check_contributors(scenario, sites, options, open_sites, open_modules, staf
     for (cid, country), p in permits.items():
         if p.max_staff is None:
             continue
-        in_country = staffing[(staffing["contributor_id"] == cid)
-                              & staffing["site_id"].map(lambda x: sites[x].country == country)]
+        countries = staffing["site_id"].map(lambda x: sites[x].country)
+        in_country = staffing[(staffing["contributor_id"] == cid) & (countries == country)]
         if in_country["amount"].sum() > p.max_staff + 1e-6:
             problems.append(f"{cid} staffs {in_country['amount'].sum()} in {country} "
                             f"> {p.max_staff}")
