@@ -187,7 +187,8 @@ SHEETS: tuple[Sheet, ...] = (
         Column("threat", "number", default=0.0, lower=0, upper=1,
                description="Exposure to strikes (0-1), priced with Settings value_at_risk."),
     ), key=("site_id",)),
-    Sheet("HubOptions", True, "The modules a site can host; at most one size per site and service opens.", (
+    Sheet("HubOptions", True,
+          "The modules a site can host; at most one size per site and service opens.", (
         Column("site_id", "id", True, ref=("Sites", "site_id"), description="A site from Sites."),
         Column("service", "id", True, ref=("Services", "service_id"),
                description="A service from Services."),
@@ -241,7 +242,8 @@ SHEETS: tuple[Sheet, ...] = (
         Column("max_sites", "integer", unit="sites", lower=0,
                description="Largest number of open sites in the country."),
     ), key=("country",)),
-    Sheet("Contributors", False, "Coalition members; with rows here staffing and funding are planned.", (
+    Sheet("Contributors", False,
+          "Coalition members; with rows here staffing and funding are planned.", (
         Column("contributor_id", "id", True, description="Unique contributor identifier."),
         Column("name", "text", description="Display name; default the contributor_id."),
         Column("max_staff", "number", unit="personnel", lower=0,

@@ -40,17 +40,22 @@ def validate(raw: RawWorkbook, overrides: Mapping[str, str] | None = None) -> Va
     issues: list[Issue] = list(raw.issues)
     tables = raw.tables
     records: dict[str, list[Record]] = {}
+    partial: dict[str, list[Record]] = {}  # also rows with a bad cell, for references
     _check_sheets_present(tables, issues)
     for sheet in SHEETS:
         if sheet.name == "Settings" or sheet.name not in tables:
             continue
-        records[sheet.name] = _parse_sheet(sheet, tables[sheet.name], issues)
+        parsed = _parse_sheet(sheet, tables[sheet.name], issues)
+        if parsed is None:
+            continue
+        partial[sheet.name] = parsed
+        records[sheet.name] = [r for r in parsed if not r.get("_bad")]
         _check_duplicate_keys(sheet, tables[sheet.name], records[sheet.name], issues)
     settings = _parse_settings(tables.get("Settings"), issues)
     settings = _apply_overrides(settings, overrides or {}, issues)
     if settings.scenario_name is None:
         settings = settings.updated(scenario_name=raw.path.stem)
-    _check_references(tables, records, issues)
+    _check_references(tables, records, partial, issues)
     _check_bounds_order(settings, tables, records, issues)
     _check_countries(tables, records, issues)
     _check_sites_can_open(tables, records, issues)
@@ -72,36 +77,34 @@ def _check_sheets_present(tables: dict[str, RawTable], issues: list[Issue]) -> N
             and bool(tables.get(sheet.required_with) and tables[sheet.required_with].rows))
         if sheet.name in tables or not needed:
             continue
-        reason = f" (required because {sheet.required_with} has rows)" if sheet.required_with else ""
+        reason = (f" (required because {sheet.required_with} has rows)"
+                  if sheet.required_with else "")
         issues.append(Issue("error", sheet.name, f"sheet is missing{reason}.",
                             f"Add a sheet named '{sheet.name}' with columns "
                             f"{', '.join(sheet.column_names)} (see `hubopt template`)."))
 
 
-def _parse_sheet(sheet: Sheet, table: RawTable, issues: list[Issue]) -> list[Record]:
+def _parse_sheet(sheet: Sheet, table: RawTable, issues: list[Issue]) -> list[Record] | None:
+    """Every row's record; a row with a bad cell is marked ``_bad``. None when a
+    required column is missing, so that nothing is checked against this sheet."""
     missing = [c.name for c in sheet.columns if c.required and c.name not in table.columns]
     for name in missing:
         issues.append(Issue("error", f"{table.title}!1", f"required column '{name}' is missing.",
                             f"Add a header '{name}' in row 1."))
     if missing:
-        return []
+        return None
     if not table.rows and sheet.required:
         issues.append(Issue("error", table.title, "has no rows.",
                             f"Add at least one row below the header ({sheet.description})"))
-    parsed = []
-    for row_number, values in table.rows:
-        record = _parse_row(sheet, table, row_number, values, issues)
-        if record is not None:
-            parsed.append(record)
-    return parsed
+    return [_parse_row(sheet, table, row_number, values, issues)
+            for row_number, values in table.rows]
 
 
 # -- 3: cells -------------------------------------------------------------------------
 
 def _parse_row(sheet: Sheet, table: RawTable, row_number: int, values: tuple,
-               issues: list[Issue]) -> Record | None:
+               issues: list[Issue]) -> Record:
     record: Record = {"row": row_number}
-    ok = True
     for column in sheet.columns:
         if column.name not in table.columns:
             record[column.name] = column.default
@@ -111,15 +114,15 @@ def _parse_row(sheet: Sheet, table: RawTable, row_number: int, values: tuple,
         if column.required and is_blank(raw):
             issues.append(Issue("error", where, f"{column.name}: is blank.",
                                 f"Fill it in: expected {column.expectation}."))
-            ok = False
+            record["_bad"] = True
             continue
         try:
             record[column.name] = parse(column, raw)
         except CellProblem as problem:
             issues.append(Issue("error", where, f"{column.name}: '{show(raw)}' {problem}.",
                                 _expected(column, str(problem))))
-            ok = False
-    return record if ok else None
+            record["_bad"] = True
+    return record
 
 
 def _expected(column, problem: str) -> str:
@@ -206,15 +209,17 @@ def _check_duplicate_keys(sheet: Sheet, table: RawTable, records: list[Record],
 
 
 def _check_references(tables: dict[str, RawTable], records: dict[str, list[Record]],
-                      issues: list[Issue]) -> None:
+                      partial: dict[str, list[Record]], issues: list[Issue]) -> None:
+    """Ids must exist in the referenced sheet; a referenced row with a bad cell elsewhere
+    still counts, so one typo is reported once, not again at every reference."""
     for sheet in SHEETS:
         for column in sheet.columns:
             if column.ref is None or sheet.name not in records:
                 continue
             target_sheet, target_column = column.ref
-            if target_sheet not in records:
-                continue  # the missing sheet is reported already
-            known = {r[target_column] for r in records[target_sheet]}
+            if target_sheet not in partial:
+                continue  # the missing sheet or column is reported already
+            known = {r.get(target_column) for r in partial[target_sheet]}
             table = tables[sheet.name]
             for record in records[sheet.name]:
                 value = record[column.name]
