@@ -5,7 +5,7 @@
     hubopt.write_result(plan, "outputs/example_result.xlsx")
 """
 
-from .api import load_scenario, read_scenario, solve
+from .api import load_scenario, read_scenario, solve, write_lp
 from .errors import HuboptError, InputError, Issue, SolverError, UsageError
 from .instance import (
                        Contributor,
@@ -27,5 +27,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Contributor", "CountryBound", "Demand", "HubOption", "HuboptError", "InputError", "Issue",
     "Permission", "Plan", "Route", "Scenario", "Sector", "Service", "Settings", "Site",
-    "SolverError", "UsageError", "load_scenario", "read_scenario", "solve",
+    "SolverError", "UsageError", "load_scenario", "read_scenario", "solve", "write_lp",
 ]

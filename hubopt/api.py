@@ -146,3 +146,13 @@ def _fmt(value: float | None) -> str:
 
 def _fmt_gap(value: float | None) -> str:
     return "none" if value is None else f"{value:.4%}"
+
+
+def write_lp(scenario: Scenario, path: str | Path,
+             previous_plan: Iterable[ModuleKey] = ()) -> Path:
+    """Write the scenario's model as a CPLEX LP file with readable names
+    (e.g. ``capacity(A_goods)``), for review and for other solvers."""
+    path = Path(path)
+    model = build_model(build_network(scenario), previous_plan)
+    model.write(str(path), io_options={"symbolic_solver_labels": True})
+    return path
