@@ -163,7 +163,7 @@ def _table_sheet(book, title: str, frame: pd.DataFrame, amount_unit: str | None 
 
 def _fit_widths(sheet, headers: list[str], frame: pd.DataFrame, wide: bool) -> None:
     for column, header in enumerate(headers, start=1):
-        sample = frame.iloc[:200, column - 1].astype(str).tolist() if len(frame) else []
+        sample = [str(v) for v in frame.iloc[:200, column - 1]] if len(frame) else []
         longest = max([len(header)] + [len(v) for v in sample])
         limit = 100 if wide else 40
         sheet.column_dimensions[get_column_letter(column)].width = min(limit, longest + 2)

@@ -39,13 +39,18 @@ def tiny_sheets() -> dict[str, Rows]:
 
 
 def write_book(path: Path, sheets: dict[str, Rows]) -> Path:
-    """Write ``sheets`` (name -> rows of cell values) to ``path`` as given."""
+    """Write ``sheets`` (name -> rows of cell values) to ``path`` as given; strings
+    starting with '=' are stored as text, not formulas."""
     book = Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text that looks like a formula, as typed with '
+
     book.save(path)
     return path
 
