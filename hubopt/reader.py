@@ -89,13 +89,14 @@ def read_workbook(path: str | Path) -> RawWorkbook:
                                 "Save it from Excel as 'Excel Workbook (*.xlsx)'.")])
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise InputError([Issue("error", path.name, f"cannot be read as a workbook ({exc}).",
+        try:
+            tables, issues = _read_sheets(book)  # read-only sheets parse while iterating
+        finally:
+            book.close()
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged file
+        raise InputError([Issue("error", path.name, f"cannot be read as a workbook "
+                                f"({type(exc).__name__}: {exc}).",
                                 "Open it in Excel and save it again as .xlsx.")]) from exc
-    try:
-        tables, issues = _read_sheets(book)
-    finally:
-        book.close()
     return RawWorkbook(path, file_sha256(path), tables, issues)
 
 
