@@ -76,7 +76,7 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
     network = build_network(scenario)
     notes = list(warnings) + network.notes
     for note in network.notes:
-        log.warning("%s", note)
+        log.info("%s", note)
     findings = presolve_findings(network)
     if findings:
         log.info("checks: %d reason(s) why no plan can exist, found before solving",

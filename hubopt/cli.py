@@ -75,7 +75,7 @@ def _print_issues(issues: list[Issue], title: str | None = None) -> None:
     if title:
         click.echo(title, err=True)
     for issue in issues:
-        label = "warning" if issue.severity == "warning" else "error"
+        label = {"warning": "warning", "info": "note"}.get(issue.severity, "error")
         click.echo(f"  {label}: {issue}", err=True)
 
 
@@ -145,7 +145,7 @@ def validate(file: Path, sets: tuple[str, ...], quiet: bool, verbose: bool) -> N
 
         validated = api.load_scenario(file, _parse_sets(sets))
         network = build_network(validated.scenario)
-        _print_issues(validated.warnings + network.notes, "Warnings:")
+        _print_issues(validated.warnings + network.notes, "Warnings and notes:")
         findings = presolve_findings(network)
         if findings:
             _print_issues(findings, "No plan can exist:")

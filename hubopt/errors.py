@@ -16,7 +16,7 @@ class Issue:
     what was expected; ``fix`` says what to change.
     """
 
-    severity: str  # "error" or "warning"
+    severity: str  # "error", "warning" or "info"
     where: str
     message: str
     fix: str = ""

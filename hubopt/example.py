@@ -25,6 +25,8 @@ Ukraine, much closer to the sectors, enter the plan, as does the monitoring zone
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .instance import (
     Contributor,
     CountryBound,
@@ -48,9 +50,25 @@ SERVICES = (
             f"Repair and maintenance workshop capacity. {ILLUSTRATIVE}"),
 )
 
-# site_id, name, country, latitude, longitude, requires_ceasefire, status,
-# site_cost [EUR/year], threat, cost factor, build weeks, sizes offered
-_SITES = (
+
+class _SiteData(NamedTuple):
+    """A candidate site and how its modules differ from the standard ones."""
+
+    site_id: str
+    name: str
+    country: str
+    latitude: float
+    longitude: float
+    requires_ceasefire: bool
+    status: str
+    site_cost: float  # EUR/year
+    threat: float
+    cost_factor: float  # module fixed costs relative to _MODULES (labour, land)
+    build_weeks: float
+    sizes: tuple[str, ...]
+
+
+_SITES = tuple(_SiteData(*row) for row in (
     ("RZE", "Rzeszów-Jasionka", "POL", 50.1100, 22.0190, False, "open", 400_000, 0.05,
      1.0, 4, ("small", "medium", "large")),
     ("LUB", "Lublin", "POL", 51.2465, 22.5684, False, "candidate", 450_000, 0.03,
@@ -77,7 +95,7 @@ _SITES = (
      0.85, 12, ("small", "medium", "large")),
     ("ODS", "Odesa", "UKR", 46.4825, 30.7233, True, "candidate", 1_200_000, 0.45,
      0.85, 12, ("small", "medium")),
-)
+))
 
 # service -> size -> (capacity [units/period], fixed_cost [EUR/year], staff)
 _MODULES = {
@@ -97,7 +115,7 @@ _MODULES = {
 _SECTORS = (
     ("SUM", "Sumy", 50.9077, 34.7981, False),
     ("KHA", "Kharkiv", 49.9935, 36.2304, False),
-    ("KRA", "Kramatorsk", 48.7389, 37.5848, False),
+    ("KRA", "Kramatorsk", 48.7231, 37.5564, False),
     ("DNI", "Dnipro", 48.4647, 35.0462, False),
     ("ZAP", "Zaporizhzhia", 47.8388, 35.1396, False),
     ("KHE", "Kherson", 46.6354, 32.6169, False),
@@ -173,8 +191,8 @@ def example_scenario() -> Scenario:
     return Scenario(
         settings=_settings(),
         services=SERVICES,
-        sites=tuple(_site(row) for row in _SITES),
-        hub_options=tuple(option for row in _SITES for option in _hub_options(row)),
+        sites=tuple(_site(data) for data in _SITES),
+        hub_options=tuple(option for data in _SITES for option in _hub_options(data)),
         sectors=tuple(Sector(sector_id, "UKR", name, lat, lon, ceasefire)
                       for sector_id, name, lat, lon, ceasefire in _SECTORS),
         demand=tuple(Demand(sector_id, service, float(quantity), priority, _real(max_hours))
@@ -213,18 +231,18 @@ def _real(value: float | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _site(row: tuple) -> Site:
-    site_id, name, country, lat, lon, ceasefire, status, site_cost, threat = row[:9]
-    return Site(site_id, country, name, lat, lon, ceasefire, status, float(site_cost), threat)
+def _site(data: _SiteData) -> Site:
+    return Site(data.site_id, data.country, data.name, data.latitude, data.longitude,
+                data.requires_ceasefire, data.status, float(data.site_cost), data.threat)
 
 
-def _hub_options(row: tuple) -> list[HubOption]:
+def _hub_options(data: _SiteData) -> list[HubOption]:
     """Every size the site offers for every service, costs scaled by the site's factor."""
-    site_id, cost_factor, build_weeks, sizes = row[0], row[9], row[10], row[11]
     return [
-        HubOption(site_id, service, size, float(capacity),
-                  float(round(fixed_cost * cost_factor, -3)), float(staff), float(build_weeks))
+        HubOption(data.site_id, service, size, float(capacity),
+                  float(round(fixed_cost * data.cost_factor, -3)), float(staff),
+                  float(data.build_weeks))
         for service, by_size in _MODULES.items()
         for size, (capacity, fixed_cost, staff) in by_size.items()
-        if size in sizes
+        if size in data.sizes
     ]

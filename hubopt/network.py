@@ -98,7 +98,7 @@ def build_network(scenario: Scenario) -> Network:
              if s.status != "closed" and (settings.ceasefire or not s.requires_ceasefire)}
     left_out = [s for s in scenario.sites if s.status != "closed" and s.site_id not in sites]
     if left_out:
-        notes.append(Issue("warning", "Sites",
+        notes.append(Issue("info", "Sites",
                            f"{len(left_out)} site(s) need a ceasefire and are left out: "
                            + ", ".join(s.site_id for s in left_out) + "."))
     modules = {m.key: m for m in sorted(scenario.hub_options, key=lambda m: m.key)

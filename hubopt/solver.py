@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -55,21 +56,20 @@ def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     With ``verbose`` the full HiGHS log goes to the log at INFO; otherwise only
     incumbent and bound improvements do.
     """
-    watcher = _HighsLogWatcher(verbose)
     solver = Highs()
     if not solver.available():
         raise SolverError("HiGHS is not available: install highspy (pip install highspy).")
     options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap}
     start = time.perf_counter()
-    try:
-        results = solver.solve(
-            model, tee=[watcher], time_limit=time_limit,
-            threads=threads or None, load_solutions=False,
-            raise_exception_on_nonoptimal_result=False, solver_options=options)
-    except Exception as exc:  # a solver crash is not the planner's fault
-        raise SolverError(f"HiGHS failed: {exc}") from exc
+    with _HighsLogWatcher(verbose) as watcher:
+        try:
+            results = solver.solve(
+                model, tee=[watcher], time_limit=time_limit,
+                threads=threads or None, load_solutions=False,
+                raise_exception_on_nonoptimal_result=False, solver_options=options)
+        except Exception as exc:  # noqa: BLE001 - a solver crash is not the planner's fault
+            raise SolverError(f"HiGHS failed: {exc}") from exc
     seconds = time.perf_counter() - start
-    watcher.flush()
     return _classify(results, model, seconds, watcher.text)
 
 
@@ -111,9 +111,12 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 class _HighsLogWatcher(io.TextIOBase):
     """A text stream that HiGHS writes its log to.
 
-    It keeps the whole log, and reports each improvement of the incumbent
-    (the BestSol column of HiGHS's branch-and-bound table) as one progress
-    line, so a planner sees the solve move without the full solver output.
+    It keeps the whole log, and shows each improvement of the incumbent (the
+    BestSol column of HiGHS's branch-and-bound table) as one progress line —
+    or, when ``verbose``, every log line. Pyomo captures the process's stderr
+    while HiGHS runs, so anything logged then would be fed back into this
+    stream; progress is therefore written to a duplicate of the real stderr
+    taken before the solve, and only when the ``hubopt`` logger is at INFO.
     """
 
     _ROW = re.compile(r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+)")
@@ -125,6 +128,21 @@ class _HighsLogWatcher(io.TextIOBase):
         self._lines: list[str] = []
         self._best: str | None = None
         self._started = time.perf_counter()
+        self._sink = None
+
+    def __enter__(self):
+        if log.isEnabledFor(logging.INFO):
+            try:
+                self._sink = os.fdopen(os.dup(2), "w", buffering=1)
+            except OSError:
+                self._sink = None
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.flush()
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
 
     def write(self, text: str) -> int:
         self._buffer += text
@@ -145,10 +163,14 @@ class _HighsLogWatcher(io.TextIOBase):
     def _line(self, line: str) -> None:
         self._lines.append(line)
         if self.verbose:
-            log.info("highs: %s", line)
+            self._show(f"highs: {line}")
             return
         match = self._ROW.match(line)
         if match and match.group(2) not in ("inf", self._best):
             self._best = match.group(2)
-            log.info("solve: incumbent %s, bound %s, gap %s (%.1f s)", match.group(2),
-                     match.group(1), match.group(3), time.perf_counter() - self._started)
+            self._show(f"solve: incumbent {match.group(2)}, bound {match.group(1)}, gap "
+                       f"{match.group(3)} ({time.perf_counter() - self._started:.1f} s)")
+
+    def _show(self, text: str) -> None:
+        if self._sink is not None:
+            self._sink.write(text + "\n")

@@ -209,3 +209,17 @@ def test_user_text_is_never_a_formula(tmp_path):
 def test_usage_errors_exit_2():
     assert run("solve", "--mip-gap", "-1").exit_code == 2
     assert run("frobnicate").exit_code == 2
+
+
+def test_verbose_solve_in_a_real_process_shows_solver_output(tiny_book, tmp_path):
+    # Pyomo captures the process's stderr while HiGHS runs; logging into it used to
+    # feed back into the capture and hang. Only a real process shows that.
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "hubopt", "solve", str(tiny_book), "-o",
+                           str(tmp_path / "o.xlsx"), "-v"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "highs: Running HiGHS" in done.stderr
+    assert "highs: highs:" not in done.stderr
+    assert "tiny: optimal" in done.stdout
