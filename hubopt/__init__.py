@@ -21,6 +21,7 @@ from .instance import (
                        Site,
 )
 from .results import Plan
+from .writer import write_result
 
 __version__ = "0.1.0"
 
@@ -28,4 +29,5 @@ __all__ = [
     "Contributor", "CountryBound", "Demand", "HubOption", "HuboptError", "InputError", "Issue",
     "Permission", "Plan", "Route", "Scenario", "Sector", "Service", "Settings", "Site",
     "SolverError", "UsageError", "load_scenario", "read_scenario", "solve", "write_lp",
+    "write_result",
 ]
