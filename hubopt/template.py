@@ -15,8 +15,6 @@ that a value such as ``=HYPERLINK(...)`` can never become a live formula.
 from __future__ import annotations
 
 import math
-import os
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -41,14 +39,13 @@ from .schema import (
     Sheet,
     load_countries,
 )
+from .xlsx import save_atomically, set_value
 
 INSTRUCTIONS, LISTS = HELPER_SHEETS
 # Drop-downs and tables cover at least rows 2..MIN_LAST_ROW, or every data row.
 MIN_LAST_ROW = 1000
 TABLE_STYLE = "TableStyleMedium2"
 AUTHOR = "hubopt"
-# Text starting with one of these is a formula to a spreadsheet (SPEC §5).
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
@@ -67,7 +64,7 @@ def write_input_workbook(path: str | Path, scenario: Scenario | None = None) -> 
     The parent folder is created when missing, and the file appears atomically:
     it is written next to ``path`` under a temporary name and then moved into place.
     """
-    _save_atomically(_build_workbook(scenario), Path(path))
+    save_atomically(_build_workbook(scenario), path)
 
 
 def header_text(column: Column) -> str:
@@ -131,32 +128,13 @@ def _write_input_sheet(worksheet: Worksheet, sheet: Sheet, rows: list[list[Any]]
         cell.comment = Comment(note, AUTHOR, height=30 + 16 * note.count("\n"), width=320)
     for row_index, values in enumerate(rows, start=2):
         for column_index, value in enumerate(values, start=1):
-            _put_value(worksheet.cell(row=row_index, column=column_index), value)
+            set_value(worksheet.cell(row=row_index, column=column_index), value)
     worksheet.freeze_panes = "A2"
     table = Table(displayName=f"tbl{sheet.name}",
                   ref=f"A1:{get_column_letter(len(headers))}{max(2, len(rows) + 1)}")
     table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
     worksheet.add_table(table)
     _fit_columns(worksheet, headers, rows)
-
-
-def _put_value(cell, value: Any) -> None:
-    """Store ``value`` in ``cell`` as the reader expects it back.
-
-    None leaves the cell blank, a bool becomes ``yes``/``no``, numbers stay
-    numbers, and text is always text: a leading ``=`` does not make a formula,
-    and text starting like a formula gets Excel's quote prefix so that editing
-    the cell in Excel keeps it text.
-    """
-    if value is None:
-        return
-    if isinstance(value, bool):
-        value = "yes" if value else "no"
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True
 
 
 def _column_note(column: Column) -> str:
@@ -381,20 +359,9 @@ class _DocWriter:
         for values in rows:
             for column_index, value in enumerate(values, start=1):
                 cell = self.worksheet.cell(row=self.row, column=column_index)
-                _put_value(cell, value)
+                set_value(cell, value)
                 cell.alignment = _WRAP
             self.row += 1
 
 
 # --- Saving -------------------------------------------------------------------------
-
-
-def _save_atomically(book: Workbook, path: Path) -> None:
-    """Save under a temporary name in the target folder, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        book.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)

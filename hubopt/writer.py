@@ -12,22 +12,17 @@ never leaves a half-written workbook under the final name.
 
 from __future__ import annotations
 
-import math
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .results import Plan
-
-EXCEL_CELL_LIMIT = 32_767
+from .xlsx import save_atomically, set_value
 
 # Header text (with unit) and number format of each result column.
 COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {
@@ -78,20 +73,8 @@ _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 
 def write_result(plan: Plan, path: str | Path) -> Path:
     """Write ``plan`` to ``path`` atomically and return the path written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     plan.summary["output"] = str(path)
-    book = build_workbook(plan)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp",
-                                         dir=path.parent)
-    os.close(handle)
-    try:
-        book.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return save_atomically(build_workbook(plan), path)
 
 
 def build_workbook(plan: Plan) -> Workbook:
@@ -116,26 +99,10 @@ def build_workbook(plan: Plan) -> Workbook:
 
 
 def put(sheet, row: int, column: int, value: Any, number_format: str | None = None):
-    """Write one cell: strings always as text (never a formula), numbers as numbers."""
+    """Write one cell through :func:`hubopt.xlsx.set_value` and return it."""
     cell = sheet.cell(row=row, column=column)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return cell
-    if isinstance(value, str):
-        cell.value = safe_text(value)
-        cell.data_type = "s"
-    elif hasattr(value, "item"):  # numpy scalar
-        cell.value = value.item()
-    else:
-        cell.value = value
-    if number_format and isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
-        cell.number_format = number_format
+    set_value(cell, value, number_format)
     return cell
-
-
-def safe_text(text: str) -> str:
-    """Text Excel can hold: no illegal control characters, at most 32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return text if len(text) <= EXCEL_CELL_LIMIT else text[:EXCEL_CELL_LIMIT - 1] + "…"
 
 
 def _header(sheet, names: list[str]) -> None:
@@ -193,12 +160,6 @@ def _inputs_sheet(book, plan: Plan) -> None:
     rows += [(f"warning {i}", str(w)) for i, w in enumerate(plan.warnings, start=1)]
     for row, (key, value) in enumerate(rows, start=2):
         put(sheet, row, 1, key)
-        put(sheet, row, 2, _plain(value))
+        put(sheet, row, 2, value)
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 90
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return value
