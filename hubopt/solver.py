@@ -19,7 +19,9 @@ import logging
 import os
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
@@ -49,17 +51,18 @@ class SolveOutcome:
 
 
 def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
-                verbose: bool = False) -> SolveOutcome:
+                verbose: bool = False, highs_options: Mapping[str, Any] | None = None
+                ) -> SolveOutcome:
     """Solve ``model`` with HiGHS; load the incumbent into the model if there is one.
 
     ``time_limit`` in seconds, ``mip_gap`` relative, ``threads`` 0 = HiGHS default.
-    With ``verbose`` the full HiGHS log goes to the log at INFO; otherwise only
-    incumbent and bound improvements do.
+    With ``verbose`` the full HiGHS log goes to stderr; otherwise only incumbent
+    improvements do. ``highs_options`` passes further HiGHS options by name.
     """
     solver = Highs()
     if not solver.available():
         raise SolverError("HiGHS is not available: install highspy (pip install highspy).")
-    options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap}
+    options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap, **(highs_options or {})}
     start = time.perf_counter()
     with _HighsLogWatcher(verbose) as watcher:
         try:
