@@ -155,7 +155,7 @@ def add_cost_expressions(model, network: Network, previous_plan: set[ModuleKey])
     model.risk_cost = pyo.Expression(expr=sum(
         settings.value_at_risk * sites[a[0]].threat * model.x[a]
         for a in model.A if settings.value_at_risk and sites[a[0]].threat))
-    penalty = settings.stability_penalty
+    penalty = settings.stability_penalty if previous_plan else 0.0  # no plan, no change
     model.stability_cost = pyo.Expression(expr=sum(
         penalty * ((1 - model.y[m]) if m in previous_plan else model.y[m])
         for m in model.M if penalty) + sum(

@@ -257,3 +257,15 @@ def test_infeasibility_only_the_solver_sees_is_reported():
     assert plan.status == "infeasible"
     assert "solver proved" in plan.diagnosis[0].message
     assert plan.hubs.empty
+
+
+def test_stability_penalty_needs_a_previous_plan():
+    # without a previous plan nothing can change, so the penalty costs nothing
+    assert solve(base(stability_penalty=1000)).summary["stability_cost"] == 0
+    # keeping B (the previous plan) saves 2·150 against switching to A: 80 + 300 < 200 + 300
+    plan = hubopt.solve(base(stability_penalty=150), previous_plan=[("B", "goods", "std")])
+    assert set(plan.hubs["site_id"]) == {"B"}
+    assert plan.summary["objective"] == pytest.approx(380)
+    plan = hubopt.solve(base(stability_penalty=50), previous_plan=[("B", "goods", "std")])
+    assert set(plan.hubs["site_id"]) == {"A"}                 # 200 + 2·50 = 300 < 380
+    assert plan.summary["stability_cost"] == pytest.approx(100)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from plan_check import check_solved
 from tiny import base
 
 import hubopt
@@ -53,3 +54,12 @@ def test_same_input_same_plan():
     assert first.summary["objective"] == second.summary["objective"]
     assert first.flows.equals(second.flows)
     assert first.staffing.equals(second.staffing)
+
+
+@pytest.mark.parametrize("ceasefire", [False, True])
+def test_example_plans_pass_the_independent_check(ceasefire):
+    # contributors, computed routes with border delays and max_hours all at once
+    plan = hubopt.solve(example_scenario().with_settings(ceasefire=ceasefire, mip_gap=0))
+    assert plan.status == "optimal"
+    assert check_solved(plan) == []
+    assert plan.summary["mip_gap"] == pytest.approx(0, abs=1e-9)

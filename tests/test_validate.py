@@ -333,3 +333,11 @@ def test_computed_route_needs_coordinates(tmp_path):
         "Sites row 3: 'B' has no latitude/longitude, but its route to 2 sectors (K, L) must be "
         "computed. Fill in latitude and longitude, give those pairs hours and cost_per_unit in "
         "Routes, or set missing_routes = forbid."]
+
+
+def test_a_setting_this_version_cannot_honour_is_an_error(tmp_path):
+    sheets = tiny_sheets()
+    sheets["Settings"].append(["resilience", 0.5])
+    assert errors_of(tmp_path, sheets) == [
+        "Settings resilience: N-1 resilience (0.5) is not available in this version of hubopt, "
+        "so no plan could promise it. Set resilience to 0 (or leave it blank)."]
