@@ -281,24 +281,29 @@ def add_redundancy(model, network: Network) -> None:
         for key in network.modules_of(arc.site_id, k)) >= level)
 
 
+def _group_pairs(pairs) -> tuple[dict[str, list], dict[str, list]]:
+    """(contributor, site) pairs grouped by site and by contributor."""
+    by_site: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    by_contributor: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for contributor, site in pairs:
+        by_site[site].append((contributor, site))
+        by_contributor[contributor].append((contributor, site))
+    return by_site, by_contributor
+
+
 def add_staffing(model, network: Network) -> None:
     """§3.1 staffing: Σ_c p_cs ≥ Σ_{m ∈ M(s)} staff_m·y_m at every site needing staff;
     Σ_{s in country n} p_cs ≤ Permissions max_staff(c, n); Σ_s p_cs ≤ max_staff(c)."""
     scenario = network.scenario
     if not scenario.contributors:
         return
-    staffers: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for c, s in model.CS:
-        staffers[s].append((c, s))
+    staffers, by_contributor = _group_pairs(model.CS)
     needy = [s for s in model.S
              if any(network.modules[k].staff > 0 for k in network.modules_of(s))]
     model.staffing = pyo.Constraint(pyo.Set(initialize=needy, ordered=True), rule=lambda m, s: (
         sum(m.p[pair] for pair in staffers[s])
         >= sum(network.modules[k].staff * m.y[k] for k in network.modules_of(s))))
 
-    by_contributor: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for c, s in model.CS:
-        by_contributor[c].append((c, s))
     country_caps = {(p.contributor_id, p.country): p.max_staff for p in scenario.permissions
                     if p.may_staff and p.max_staff is not None}
     in_country = {key: [pair for pair in by_contributor[key[0]]
@@ -321,18 +326,13 @@ def add_funding(model, network: Network) -> None:
     scenario = network.scenario
     if not scenario.contributors:
         return
-    funders: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for c, s in model.CF:
-        funders[s].append((c, s))
+    funders, by_contributor = _group_pairs(model.CF)
     costly = [s for s in model.S if network.sites[s].site_cost > 0
               or any(network.modules[k].fixed_cost > 0 for k in network.modules_of(s))]
     model.funding = pyo.Constraint(pyo.Set(initialize=costly, ordered=True), rule=lambda m, s: (
         sum(m.f[pair] for pair in funders[s])
         == network.sites[s].site_cost * m.z[s]
         + sum(network.modules[k].fixed_cost * m.y[k] for k in network.modules_of(s))))
-    by_contributor: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for c, s in model.CF:
-        by_contributor[c].append((c, s))
     caps = {c.contributor_id: c.max_budget for c in scenario.contributors
             if c.max_budget is not None}
     model.funding_contributor_cap = pyo.Constraint(
