@@ -151,7 +151,7 @@ def _countries(ax, projection: geo.Conic, limits) -> None:
 
     x0, x1, y0, y1 = limits
     polygons, labels = [], []
-    for code, (name, country) in sorted(geo.borders().items()):
+    for _code, (name, country) in sorted(geo.borders().items()):
         biggest = None
         for polygon in country:
             for i, ring in enumerate(polygon):
@@ -213,9 +213,10 @@ def _flows(ax, projection: geo.Conic, data: MapData, colours: dict[str, str]) ->
         if start is None or end is None or start == end:
             continue
         share = row.quantity / largest[row.service] if largest[row.service] else 0.0
-        bend = 0.12 + 0.1 * order.get(row.service, 0)   # services bend apart
+        index = order.get(row.service, 0)
+        bend = (0.12 + 0.1 * (index // 2)) * (1 if index % 2 else -1)   # services bend apart
         ax.add_patch(FancyArrowPatch(
-            start, end, connectionstyle=f"arc3,rad={bend if order.get(row.service, 0) % 2 else -bend}",
+            start, end, connectionstyle=f"arc3,rad={bend}",
             arrowstyle="-", linewidth=0.6 + 5.0 * share, color=colours[row.service],
             alpha=0.55, zorder=2, capstyle="round"))
 
@@ -249,7 +250,8 @@ def _sectors(ax, projection: geo.Conic, data: MapData, unit: float) -> None:
                                     linewidth=0.8, alpha=0.8 if active else 0.6, zorder=3))
         ax.text(x + radius * 0.9, y - radius * 0.9, row.name or row.id, fontsize=7.5,
                 color=SECTOR_COLOUR if active else FAINT, ha="left", va="top", zorder=6,
-                style="italic", clip_on=True, path_effects=[withStroke(linewidth=2.2, foreground="white")])
+                style="italic", clip_on=True,
+                path_effects=[withStroke(linewidth=2.2, foreground="white")])
 
 
 def _sites(ax, projection: geo.Conic, data: MapData, colours: dict[str, str],

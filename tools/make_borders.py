@@ -28,7 +28,7 @@ import argparse
 import json
 from pathlib import Path
 
-from shapely.geometry import MultiPolygon, Polygon, box, mapping, shape
+from shapely.geometry import MultiPolygon, Polygon, box, shape
 from shapely.ops import unary_union
 
 WEST, SOUTH, EAST, NORTH = -25.0, 30.0, 50.0, 72.0
