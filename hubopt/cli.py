@@ -232,3 +232,33 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+@main.command("map")
+@click.argument("result", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Image to write; .png, .svg or .pdf [default: <result stem>_map.png].")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+def map_(result: Path, output: Path | None, quiet: bool) -> None:
+    """Redraw the map of a plan from the result workbook RESULT alone.
+
+    Exit 0 when the map was written, 3 when RESULT is not a hubopt result
+    workbook, 1 when the map extra (matplotlib) is not installed.
+    """
+    _setup_logging(quiet, False)
+
+    def action() -> int:
+        from .mapdata import map_data_from_workbook
+        from .mapsheet import can_draw, map_paths
+
+        data = map_data_from_workbook(result)
+        if not can_draw():
+            raise HuboptError("the map needs matplotlib: pip install 'hubopt[map]'")
+        from . import mapping
+        target = output or map_paths(result)[0]
+        if target.resolve() == result.resolve():
+            raise UsageError(f"-o {target}: that is the result workbook; choose an image path.")
+        mapping.save(mapping.render(data), target)
+        click.echo(f"Wrote the map of {data.scenario or result.name} ({data.status}) to {target}")
+        return EXIT_OK
+    _run(action, verbose=False)

@@ -1,8 +1,12 @@
 """Write a Plan as the result workbook of SPEC §5.
 
-Sheets: Summary, Hubs, Flows, Sectors, then Staffing, Funding and
-Contributors when the scenario has contributors, Diagnosis when no plan
-exists, and Inputs (settings, input hash, versions, timings).
+Sheets: Summary, Map (the plan drawn, with the ``hubopt[map]`` extra) and
+Charts (native Excel charts of the tables), Hubs, Flows, Sectors, then
+Staffing, Funding and Contributors when the scenario has contributors,
+Diagnosis when no plan exists, Locations (coordinates and threat of every
+site and sector, what ``hubopt map`` redraws from) and Inputs (settings,
+input hash, versions, timings). With a plan, ``<stem>_map.png`` and
+``<stem>_map.svg`` are written beside the workbook.
 
 Every string is written as a text cell, so a site called ``=HYPERLINK(...)``
 stays text; numbers stay numbers with a number format. The file is written
@@ -21,6 +25,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .charts import add_charts
+from .mapdata import LOCATIONS_SHEET, locations_table, map_data_from_plan
 from .results import Plan
 from .xlsx import save_atomically, set_value
 
@@ -43,6 +49,9 @@ COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {
     "max_staff": ("max_staff [personnel]", "#,##0.##"),
     "funding": ("funding [currency/year]", "#,##0.00"),
     "max_budget": ("max_budget [currency/year]", "#,##0.00"),
+    "latitude": ("latitude [deg]", "0.0000"),
+    "longitude": ("longitude [deg]", "0.0000"),
+    "threat": ("threat [0-1]", "0.00"),
 }
 
 SUMMARY_MEANING: dict[str, str] = {
@@ -71,10 +80,23 @@ _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 
 
-def write_result(plan: Plan, path: str | Path) -> Path:
-    """Write ``plan`` to ``path`` atomically and return the path written."""
+def write_result(plan: Plan, path: str | Path, draw_map: bool = True) -> Path:
+    """Write ``plan`` to ``path`` atomically and return the path written.
+
+    With a plan and ``draw_map``, the map is drawn beside it
+    (``<stem>_map.png``/``.svg``) and embedded on the Map sheet, when the
+    ``hubopt[map]`` extra is installed (else one warning, no map).
+    """
+    from . import mapsheet
+
     plan.summary["output"] = str(path)
-    return save_atomically(build_workbook(plan), path)
+    book = build_workbook(plan)
+    if draw_map and plan.has_plan and mapsheet.can_draw():
+        png, svg = mapsheet.map_paths(path)
+        picture = mapsheet.draw_map_files(map_data_from_plan(plan), png, svg)
+        mapsheet.add_map_sheet(book, picture, f"The plan on a map; also in {png.name} and "
+                               f"{svg.name}. Redraw with: hubopt map {Path(path).name}")
+    return save_atomically(book, path)
 
 
 def build_workbook(plan: Plan) -> Workbook:
@@ -94,6 +116,10 @@ def build_workbook(plan: Plan) -> Workbook:
             _table_sheet(book, "Staffing", plan.staffing, amount_unit="personnel")
             _table_sheet(book, "Funding", plan.funding, amount_unit="currency/year")
             _table_sheet(book, "Contributors", plan.contributors)
+    _table_sheet(book, LOCATIONS_SHEET, locations_table(plan))
+    if plan.has_plan:
+        add_charts(book)
+        book.move_sheet("Charts", offset=1 - book.sheetnames.index("Charts"))
     _inputs_sheet(book, plan)
     return book
 

@@ -50,7 +50,8 @@ def test_solve_writes_the_result_workbook_and_json(tiny_book, tmp_path):
     assert list(summary) == list(hubopt.results.SUMMARY_KEYS)
 
     book = load_workbook(out)
-    assert book.sheetnames == ["Summary", "Hubs", "Flows", "Sectors", "Inputs"]
+    assert book.sheetnames == ["Summary", "Map", "Charts", "Hubs", "Flows", "Sectors",
+                               "Locations", "Inputs"]
     assert book["Hubs"]["A1"].value == "site_id"
     assert book["Hubs"].freeze_panes == "A2"
     assert book["Summary"]["A4"].value == "objective"
@@ -143,7 +144,7 @@ def test_infeasible_exits_4_with_a_diagnosis_sheet(tiny_book, tmp_path):
     assert json.loads(result.stdout.splitlines()[0])["status"] == "infeasible"
     assert "No feasible plan exists:" in result.stderr
     book = load_workbook(out)
-    assert book.sheetnames == ["Summary", "Diagnosis", "Inputs"]
+    assert book.sheetnames == ["Summary", "Diagnosis", "Locations", "Inputs"]
     assert "solver proved" in book["Diagnosis"]["B2"].value
 
 
