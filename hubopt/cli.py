@@ -232,3 +232,73 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def _output_path(file: Path, output: Path | None, suffix: str) -> Path:
+    """``-o`` or ``outputs/<input name>_<suffix>.xlsx``; never the input file."""
+    target = output or Path("outputs") / f"{file.stem}_{suffix}.xlsx"
+    if target.resolve() == file.resolve():
+        raise UsageError(f"-o {target}: that is the input file; choose another output path.")
+    return target
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-n", "--points", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Points on the frontier (before dominated or duplicate ones are dropped).")
+@click.option("--metric", type=click.Choice(["avg_hours", "max_hours"]), default="avg_hours",
+              show_default=True, help="The resupply-time measure traded against cost.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Frontier workbook [default: outputs/<input name>_pareto.xlsx].")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the frontier as one JSON object on stdout, nothing else.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Solver limit per point (overrides Settings time_limit_seconds).")
+@click.option("--mip-gap", type=click.FloatRange(min=0), metavar="GAP",
+              help="Relative optimality gap per point (overrides Settings mip_gap).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a Settings key (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
+def pareto(file: Path, points: int, metric: str, output: Path | None, as_json: bool,
+           time_limit: float | None, mip_gap: float | None, sets: tuple[str, ...],
+           quiet: bool, verbose: bool) -> None:
+    """Trade cost against resupply time: the cheapest plan for each time level.
+
+    The first point is the cost-optimal plan (value_of_time ignored), the last
+    the fastest plan, cheapest among the fastest; between them the cheapest
+    plans with the metric at most evenly spaced bounds. Writes a Pareto sheet
+    with a scatter chart and the knee marked.
+    """
+    _setup_logging(quiet, verbose)
+
+    def action() -> int:
+        from .pareto import NoFrontier, frontier_json
+        from .pareto import pareto as trace_frontier
+        from .pareto_book import write_pareto
+
+        validated = api.load_scenario(file, _parse_sets(sets))
+        target = _output_path(file, output, "pareto")
+        _print_issues(validated.warnings)
+        try:
+            frontier = trace_frontier(validated.scenario, points, metric, time_limit=time_limit,
+                                      mip_gap=mip_gap, verbose=verbose)
+        except NoFrontier as none:
+            _print_issues(none.diagnosis, "No feasible plan exists:")
+            click.echo(f"{validated.scenario.name}: no plan ({none.status}); no frontier.",
+                       err=True)
+            return none.exit_code
+        write_pareto(frontier, target)
+        log.info("write: %s", target)
+        if as_json:
+            click.echo(json.dumps(frontier_json(frontier)))
+            return EXIT_OK
+        click.echo(f"{frontier.scenario.name}: {len(frontier.points)} point(s), cost against "
+                   f"{metric}")
+        for i, point in enumerate(frontier.points, start=1):
+            knee = "  <- knee" if point.knee else ""
+            click.echo(f"  {i}. {point.metric:8.2f} h  cost {point.cost:>16,.0f}  "
+                       f"{point.plan.summary['open_sites']} sites{knee}")
+        click.echo(f"  result: {target}")
+        return EXIT_OK
+    _run(action, verbose)
