@@ -302,3 +302,48 @@ def pareto(file: Path, points: int, metric: str, output: Path | None, as_json: b
         click.echo(f"  result: {target}")
         return EXIT_OK
     _run(action, verbose)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--variant", "variants", multiple=True, metavar="KEY=VALUE[,KEY=VALUE]",
+              help="Solve each input workbook also with these Settings overrides "
+                   "(repeatable; one variant per option).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("outputs") / "comparison.xlsx", show_default=True,
+              help="Comparison workbook.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Solver limit for each input workbook solved.")
+@click.option("--mip-gap", type=click.FloatRange(min=0), metavar="GAP",
+              help="Relative optimality gap for each input workbook solved.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Details on stderr.")
+def compare(files: tuple[Path, ...], variants: tuple[str, ...], output: Path,
+            time_limit: float | None, mip_gap: float | None, quiet: bool,
+            verbose: bool) -> None:
+    """Compare scenarios side by side: Summary figures, open modules, differences.
+
+    FILES are result workbooks (from hubopt solve) or input workbooks; an input
+    workbook is solved as it is and once per --variant, e.g.
+    `hubopt compare inputs/example.xlsx --variant ceasefire=yes --variant budget=3e6`.
+    The first scenario is the reference for every difference.
+    """
+    _setup_logging(quiet, verbose)
+
+    def action() -> int:
+        from .compare import collect_cases, write_comparison
+
+        if any(output.resolve() == f.resolve() for f in files):
+            raise UsageError(f"-o {output}: that is one of the compared files.")
+        cases = collect_cases(files, variants, time_limit=time_limit, mip_gap=mip_gap)
+        write_comparison(cases, output)
+        for case in cases:
+            s = case.summary
+            cost = s.get("total_cost")
+            click.echo(f"  {case.label}: {s.get('status')}, total cost "
+                       f"{'-' if cost is None else f'{cost:,.0f}'}, "
+                       f"{len(case.sites)} sites, {len(case.modules)} modules")
+        click.echo(f"  comparison: {output}")
+        return EXIT_OK
+    _run(action, verbose)
