@@ -169,10 +169,18 @@ def validate(file: Path, sets: tuple[str, ...], quiet: bool, verbose: bool) -> N
               help="Relative optimality gap (overrides Settings mip_gap).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a Settings key (repeatable), e.g. --set ceasefire=yes.")
+@click.option("--explain", is_flag=True,
+              help="Add an Explain sheet: cost and time without each open site, with the "
+                   "nearest closed sites forced open, and with each contributor cap raised.")
+@click.option("--explain-time", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, metavar="SECONDS", help="Time budget for all --explain re-solves.")
+@click.option("--explain-candidates", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Closed sites forced open by --explain.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
 def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: float | None,
-          mip_gap: float | None, sets: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+          mip_gap: float | None, sets: tuple[str, ...], explain: bool, explain_time: float,
+          explain_candidates: int, quiet: bool, verbose: bool) -> None:
     """Validate and solve FILE and write the result workbook.
 
     Without FILE the bundled example scenario is solved.
@@ -193,7 +201,14 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
             raise UsageError(f"-o {target}: that is the input file; choose another output path.")
         plan = api.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
                          verbose=verbose, warnings=validated.warnings)
-        if plan.has_plan or plan.status == "infeasible":
+        if explain and plan.has_plan:
+            from .explain import explain as explain_plan
+            from .explain import write_explained_result
+            table = explain_plan(plan, time_budget=explain_time, candidates=explain_candidates,
+                                 mip_gap=mip_gap)
+            write_explained_result(plan, table, target)
+            log.info("write: %s (with Explain)", target)
+        elif plan.has_plan or plan.status == "infeasible":
             from .writer import write_result
             write_result(plan, target)
             log.info("write: %s", target)

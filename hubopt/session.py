@@ -17,7 +17,7 @@ Used by :mod:`hubopt.pareto` (a bound per frontier point) and
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
 import numpy as np
@@ -105,16 +105,17 @@ class ModelSession:
                             for var in self.model.component_data_objects(pyo.Var))
 
     @contextmanager
-    def bounds(self, changes: Mapping) -> Iterator[None]:
-        """Temporarily set ``{var: (lower, upper)}`` (a ComponentMap); the old bounds
-        come back afterwards."""
-        old = ComponentMap((var, (var.lb, var.ub)) for var in changes)
+    def bounds(self, changes: Iterable[tuple]) -> Iterator[None]:
+        """Temporarily set bounds ``[(var, lower, upper), ...]``; the old bounds come
+        back afterwards."""
+        changes = list(changes)
+        old = [(var, var.lb, var.ub) for var, _, _ in changes]
         try:
-            for var, (lower, upper) in changes.items():
+            for var, lower, upper in changes:
                 var.setlb(lower)
                 var.setub(upper)
             yield
         finally:
-            for var, (lower, upper) in old.items():
+            for var, lower, upper in old:
                 var.setlb(lower)
                 var.setub(upper)
