@@ -169,10 +169,18 @@ def validate(file: Path, sets: tuple[str, ...], quiet: bool, verbose: bool) -> N
               help="Relative optimality gap (overrides Settings mip_gap).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a Settings key (repeatable), e.g. --set ceasefire=yes.")
+@click.option("--explain", is_flag=True,
+              help="Add an Explain sheet: cost and time without each open site, with the "
+                   "nearest closed sites forced open, and with each contributor cap raised.")
+@click.option("--explain-time", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, metavar="SECONDS", help="Time budget for all --explain re-solves.")
+@click.option("--explain-candidates", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Closed sites forced open by --explain.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
 def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: float | None,
-          mip_gap: float | None, sets: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+          mip_gap: float | None, sets: tuple[str, ...], explain: bool, explain_time: float,
+          explain_candidates: int, quiet: bool, verbose: bool) -> None:
     """Validate and solve FILE and write the result workbook.
 
     Without FILE the bundled example scenario is solved.
@@ -193,7 +201,14 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
             raise UsageError(f"-o {target}: that is the input file; choose another output path.")
         plan = api.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
                          verbose=verbose, warnings=validated.warnings)
-        if plan.has_plan or plan.status == "infeasible":
+        if explain and plan.has_plan:
+            from .explain import explain as explain_plan
+            from .explain import write_explained_result
+            table = explain_plan(plan, time_budget=explain_time, candidates=explain_candidates,
+                                 mip_gap=mip_gap)
+            write_explained_result(plan, table, target)
+            log.info("write: %s (with Explain)", target)
+        elif plan.has_plan or plan.status == "infeasible":
             from .writer import write_result
             write_result(plan, target)
             log.info("write: %s", target)
@@ -262,3 +277,118 @@ def map_(result: Path, output: Path | None, quiet: bool) -> None:
         click.echo(f"Wrote the map of {data.scenario or result.name} ({data.status}) to {target}")
         return EXIT_OK
     _run(action, verbose=False)
+
+
+def _output_path(file: Path, output: Path | None, suffix: str) -> Path:
+    """``-o`` or ``outputs/<input name>_<suffix>.xlsx``; never the input file."""
+    target = output or Path("outputs") / f"{file.stem}_{suffix}.xlsx"
+    if target.resolve() == file.resolve():
+        raise UsageError(f"-o {target}: that is the input file; choose another output path.")
+    return target
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-n", "--points", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Points on the frontier (before dominated or duplicate ones are dropped).")
+@click.option("--metric", type=click.Choice(["avg_hours", "max_hours"]), default="avg_hours",
+              show_default=True, help="The resupply-time measure traded against cost.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Frontier workbook [default: outputs/<input name>_pareto.xlsx].")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the frontier as one JSON object on stdout, nothing else.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Solver limit per point (overrides Settings time_limit_seconds).")
+@click.option("--mip-gap", type=click.FloatRange(min=0), metavar="GAP",
+              help="Relative optimality gap per point (overrides Settings mip_gap).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a Settings key (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
+def pareto(file: Path, points: int, metric: str, output: Path | None, as_json: bool,
+           time_limit: float | None, mip_gap: float | None, sets: tuple[str, ...],
+           quiet: bool, verbose: bool) -> None:
+    """Trade cost against resupply time: the cheapest plan for each time level.
+
+    The first point is the cost-optimal plan (value_of_time ignored), the last
+    the fastest plan, cheapest among the fastest; between them the cheapest
+    plans with the metric at most evenly spaced bounds. Writes a Pareto sheet
+    with a scatter chart and the knee marked.
+    """
+    _setup_logging(quiet, verbose)
+
+    def action() -> int:
+        from .pareto import NoFrontier, frontier_json
+        from .pareto import pareto as trace_frontier
+        from .pareto_book import write_pareto
+
+        validated = api.load_scenario(file, _parse_sets(sets))
+        target = _output_path(file, output, "pareto")
+        _print_issues(validated.warnings)
+        try:
+            frontier = trace_frontier(validated.scenario, points, metric, time_limit=time_limit,
+                                      mip_gap=mip_gap, verbose=verbose)
+        except NoFrontier as none:
+            _print_issues(none.diagnosis, "No feasible plan exists:")
+            click.echo(f"{validated.scenario.name}: no plan ({none.status}); no frontier.",
+                       err=True)
+            return none.exit_code
+        write_pareto(frontier, target)
+        log.info("write: %s", target)
+        if as_json:
+            click.echo(json.dumps(frontier_json(frontier)))
+            return EXIT_OK
+        click.echo(f"{frontier.scenario.name}: {len(frontier.points)} point(s), cost against "
+                   f"{metric}")
+        for i, point in enumerate(frontier.points, start=1):
+            knee = "  <- knee" if point.knee else ""
+            click.echo(f"  {i}. {point.metric:8.2f} h  cost {point.cost:>16,.0f}  "
+                       f"{point.plan.summary['open_sites']} sites{knee}")
+        click.echo(f"  result: {target}")
+        return EXIT_OK
+    _run(action, verbose)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--variant", "variants", multiple=True, metavar="KEY=VALUE[,KEY=VALUE]",
+              help="Solve each input workbook also with these Settings overrides "
+                   "(repeatable; one variant per option).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("outputs") / "comparison.xlsx", show_default=True,
+              help="Comparison workbook.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Solver limit for each input workbook solved.")
+@click.option("--mip-gap", type=click.FloatRange(min=0), metavar="GAP",
+              help="Relative optimality gap for each input workbook solved.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Details on stderr.")
+def compare(files: tuple[Path, ...], variants: tuple[str, ...], output: Path,
+            time_limit: float | None, mip_gap: float | None, quiet: bool,
+            verbose: bool) -> None:
+    """Compare scenarios side by side: Summary figures, open modules, differences.
+
+    FILES are result workbooks (from hubopt solve) or input workbooks; an input
+    workbook is solved as it is and once per --variant, e.g.
+    `hubopt compare inputs/example.xlsx --variant ceasefire=yes --variant budget=3e6`.
+    The first scenario is the reference for every difference.
+    """
+    _setup_logging(quiet, verbose)
+
+    def action() -> int:
+        from .compare import collect_cases, write_comparison
+
+        if any(output.resolve() == f.resolve() for f in files):
+            raise UsageError(f"-o {output}: that is one of the compared files.")
+        cases = collect_cases(files, variants, time_limit=time_limit, mip_gap=mip_gap)
+        write_comparison(cases, output)
+        for case in cases:
+            s = case.summary
+            cost = s.get("total_cost")
+            click.echo(f"  {case.label}: {s.get('status')}, total cost "
+                       f"{'-' if cost is None else f'{cost:,.0f}'}, "
+                       f"{len(case.sites)} sites, {len(case.modules)} modules")
+        click.echo(f"  comparison: {output}")
+        return EXIT_OK
+    _run(action, verbose)

@@ -51,15 +51,17 @@ class SolveOutcome:
 
 
 def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
-                verbose: bool = False, highs_options: Mapping[str, Any] | None = None
-                ) -> SolveOutcome:
+                verbose: bool = False, highs_options: Mapping[str, Any] | None = None,
+                solver: Highs | None = None) -> SolveOutcome:
     """Solve ``model`` with HiGHS; load the incumbent into the model if there is one.
 
     ``time_limit`` in seconds, ``mip_gap`` relative, ``threads`` 0 = HiGHS default.
     With ``verbose`` the full HiGHS log goes to stderr; otherwise only incumbent
     improvements do. ``highs_options`` passes further HiGHS options by name.
+    ``solver`` reuses a (persistent) HiGHS interface that has solved ``model``
+    before: only what changed since is sent to HiGHS (see :mod:`hubopt.session`).
     """
-    solver = Highs()
+    solver = solver if solver is not None else Highs()
     if not solver.available():
         raise SolverError("HiGHS is not available: install highspy (pip install highspy).")
     options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap, **(highs_options or {})}
