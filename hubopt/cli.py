@@ -201,17 +201,15 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
             raise UsageError(f"-o {target}: that is the input file; choose another output path.")
         plan = api.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
                          verbose=verbose, warnings=validated.warnings)
+        extra = {}
         if explain and plan.has_plan:
             from .explain import explain as explain_plan
-            from .explain import write_explained_result
-            table = explain_plan(plan, time_budget=explain_time, candidates=explain_candidates,
-                                 mip_gap=mip_gap)
-            write_explained_result(plan, table, target)
-            log.info("write: %s (with Explain)", target)
-        elif plan.has_plan or plan.status == "infeasible":
+            extra["Explain"] = explain_plan(plan, time_budget=explain_time,
+                                            candidates=explain_candidates, mip_gap=mip_gap)
+        if plan.has_plan or plan.status == "infeasible":
             from .writer import write_result
-            write_result(plan, target)
-            log.info("write: %s", target)
+            write_result(plan, target, extra_tables=extra)
+            log.info("write: %s%s", target, " (with Explain)" if extra else "")
         _report(plan, as_json)
         return STATUS_EXIT[plan.status]
     _run(action, verbose)

@@ -25,7 +25,7 @@ from .errors import InputError, Issue, UsageError
 from .network import ModuleKey
 from .reader import normalise_header
 from .results import SUMMARY_KEYS
-from .writer import _header, put
+from .writer import header_row, put
 from .xlsx import save_atomically
 
 log = logging.getLogger(__name__)
@@ -247,7 +247,7 @@ def write_comparison(cases: Sequence[Case], path: str | Path) -> Path:
 
 def _table(book, title: str, frame: pd.DataFrame) -> None:
     sheet = book.create_sheet(title)
-    _header(sheet, [str(c) for c in frame.columns])
+    header_row(sheet, [str(c) for c in frame.columns])
     for row, values in enumerate(frame.itertuples(index=False, name=None), start=2):
         for column, value in enumerate(values, start=1):
             fmt = "#,##0.00" if isinstance(value, float) else None

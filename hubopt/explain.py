@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -255,19 +254,6 @@ def _row(answer: _Answer, plan: Plan) -> list:
             if answer.question == "cap + 1 unit":
                 values["value_per_unit"] = values["saving"]
     return [values[c] for c in COLUMNS]
-
-
-def write_explained_result(plan: Plan, table: pd.DataFrame, path: str | Path) -> Path:
-    """The result workbook of ``plan`` with the ``Explain`` sheet before ``Inputs``."""
-    from .writer import _table_sheet, build_workbook
-    from .xlsx import save_atomically
-
-    plan.summary["output"] = str(path)
-    book = build_workbook(plan)
-    _table_sheet(book, "Explain", table)
-    book.move_sheet("Explain", offset=book.sheetnames.index("Inputs")
-                    - book.sheetnames.index("Explain"))
-    return save_atomically(book, path)
 
 
 def _delta(new: float, old: float) -> float:

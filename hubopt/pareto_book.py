@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from .api import run_record
 from .pareto import Frontier, module_changes
-from .writer import _header, put
+from .writer import header_row, put
 from .xlsx import save_atomically
 
 _MONEY, _HOURS = "#,##0", "0.00"
@@ -51,7 +51,7 @@ def build_pareto_workbook(frontier: Frontier) -> Workbook:
     sheet = book.active
     sheet.title = "Pareto"
     columns = pareto_columns(frontier.metric)
-    _header(sheet, [name for name, _ in columns])
+    header_row(sheet, [name for name, _ in columns])
     for row, (point, (opened, closed)) in enumerate(
             zip(frontier.points, module_changes(frontier.points)), start=2):
         s = point.plan.summary
@@ -103,7 +103,7 @@ def _chart(sheet, frontier: Frontier, width: int) -> None:
 def _modules_sheet(book, frontier: Frontier) -> None:
     sheet = book.create_sheet("Modules")
     modules = sorted(set().union(*(p.modules for p in frontier.points)))
-    _header(sheet, ["site_id", "service", "size"]
+    header_row(sheet, ["site_id", "service", "size"]
             + [f"point {i}" for i in range(1, len(frontier.points) + 1)])
     for row, module in enumerate(modules, start=2):
         for column, value in enumerate(module, start=1):
@@ -116,7 +116,7 @@ def _modules_sheet(book, frontier: Frontier) -> None:
 
 def _inputs_sheet(book, frontier: Frontier) -> None:
     sheet = book.create_sheet("Inputs")
-    _header(sheet, ["key", "value"])
+    header_row(sheet, ["key", "value"])
     rows = list(run_record(frontier.scenario, frontier.run).items())
     rows += [(f"setting {k}", v) for k, v in asdict(frontier.scenario.settings).items()]
     rows.append(("knee normalisation", "min-max over the frontier on both axes"))

@@ -16,6 +16,7 @@ never leaves a half-written workbook under the final name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -80,8 +81,11 @@ _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 
 
-def write_result(plan: Plan, path: str | Path, draw_map: bool = True) -> Path:
+def write_result(plan: Plan, path: str | Path, draw_map: bool = True,
+                 extra_tables: Mapping[str, pd.DataFrame] | None = None) -> Path:
     """Write ``plan`` to ``path`` atomically and return the path written.
+
+    ``extra_tables`` adds sheets (title → table) before Inputs, e.g. Explain.
 
     With a plan and ``draw_map``, the map is drawn beside it
     (``<stem>_map.png``/``.svg``) and embedded on the Map sheet, when the
@@ -90,7 +94,7 @@ def write_result(plan: Plan, path: str | Path, draw_map: bool = True) -> Path:
     from . import mapsheet
 
     plan.summary["output"] = str(path)
-    book = build_workbook(plan)
+    book = build_workbook(plan, extra_tables)
     if draw_map and plan.has_plan and mapsheet.can_draw():
         png, svg = mapsheet.map_paths(path)
         picture = mapsheet.draw_map_files(map_data_from_plan(plan), png, svg)
@@ -99,27 +103,30 @@ def write_result(plan: Plan, path: str | Path, draw_map: bool = True) -> Path:
     return save_atomically(book, path)
 
 
-def build_workbook(plan: Plan) -> Workbook:
+def build_workbook(plan: Plan,
+                   extra_tables: Mapping[str, pd.DataFrame] | None = None) -> Workbook:
     """The result workbook of ``plan`` as an openpyxl Workbook (not yet saved)."""
     book = Workbook()
     book.remove(book.active)
     _summary_sheet(book, plan)
     if plan.diagnosis:
-        _table_sheet(book, "Diagnosis", pd.DataFrame(
+        table_sheet(book, "Diagnosis", pd.DataFrame(
             [(issue.where, issue.message, issue.fix) for issue in plan.diagnosis],
             columns=["where", "finding", "what to change"]), wide=True)
     if plan.has_plan:
-        _table_sheet(book, "Hubs", plan.hubs)
-        _table_sheet(book, "Flows", plan.flows)
-        _table_sheet(book, "Sectors", plan.sectors)
+        table_sheet(book, "Hubs", plan.hubs)
+        table_sheet(book, "Flows", plan.flows)
+        table_sheet(book, "Sectors", plan.sectors)
         if plan.scenario.contributors:
-            _table_sheet(book, "Staffing", plan.staffing, amount_unit="personnel")
-            _table_sheet(book, "Funding", plan.funding, amount_unit="currency/year")
-            _table_sheet(book, "Contributors", plan.contributors)
-    _table_sheet(book, LOCATIONS_SHEET, locations_table(plan))
+            table_sheet(book, "Staffing", plan.staffing, amount_unit="personnel")
+            table_sheet(book, "Funding", plan.funding, amount_unit="currency/year")
+            table_sheet(book, "Contributors", plan.contributors)
+    table_sheet(book, LOCATIONS_SHEET, locations_table(plan))
     if plan.has_plan:
         add_charts(book)
         book.move_sheet("Charts", offset=1 - book.sheetnames.index("Charts"))
+    for title, table in (extra_tables or {}).items():
+        table_sheet(book, title, table)
     _inputs_sheet(book, plan)
     return book
 
@@ -131,14 +138,14 @@ def put(sheet, row: int, column: int, value: Any, number_format: str | None = No
     return cell
 
 
-def _header(sheet, names: list[str]) -> None:
+def header_row(sheet, names: list[str]) -> None:
     for column, name in enumerate(names, start=1):
         cell = put(sheet, 1, column, name)
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
     sheet.freeze_panes = "A2"
 
 
-def _table_sheet(book, title: str, frame: pd.DataFrame, amount_unit: str | None = None,
+def table_sheet(book, title: str, frame: pd.DataFrame, amount_unit: str | None = None,
                  wide: bool = False) -> None:
     sheet = book.create_sheet(title)
     columns = list(frame.columns)
@@ -146,7 +153,7 @@ def _table_sheet(book, title: str, frame: pd.DataFrame, amount_unit: str | None 
     if amount_unit:
         headers = [f"amount [{amount_unit}]" if c == "amount" else h
                    for c, h in zip(columns, headers)]
-    _header(sheet, headers)
+    header_row(sheet, headers)
     formats = [COLUMN_FORMATS.get(c, (c, None))[1] for c in columns]
     for row, values in enumerate(frame.itertuples(index=False, name=None), start=2):
         for column, (value, fmt) in enumerate(zip(values, formats), start=1):
@@ -167,7 +174,7 @@ def _fit_widths(sheet, headers: list[str], frame: pd.DataFrame, wide: bool) -> N
 
 def _summary_sheet(book, plan: Plan) -> None:
     sheet = book.create_sheet("Summary")
-    _header(sheet, ["key", "value", "meaning"])
+    header_row(sheet, ["key", "value", "meaning"])
     for row, (key, value) in enumerate(plan.summary.items(), start=2):
         put(sheet, row, 1, key)
         fmt = "0.00%" if key == "mip_gap" else "#,##0.00" if isinstance(value, float) else None
@@ -180,7 +187,7 @@ def _summary_sheet(book, plan: Plan) -> None:
 
 def _inputs_sheet(book, plan: Plan) -> None:
     sheet = book.create_sheet("Inputs")
-    _header(sheet, ["key", "value"])
+    header_row(sheet, ["key", "value"])
     rows: list[tuple[str, Any]] = list(plan.run.items())
     rows += [(f"setting {k}", v) for k, v in asdict(plan.scenario.settings).items()]
     rows += [(f"warning {i}", str(w)) for i, w in enumerate(plan.warnings, start=1)]
