@@ -24,6 +24,7 @@ import click
 
 from . import api
 from .errors import HuboptError, InputError, Issue, UsageError
+from .previous import read_previous_plan
 from .results import Plan
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4, 5
@@ -167,6 +168,10 @@ def validate(file: Path, sets: tuple[str, ...], quiet: bool, verbose: bool) -> N
               help="Solver wall-clock limit (overrides Settings time_limit_seconds).")
 @click.option("--mip-gap", type=click.FloatRange(min=0), metavar="GAP",
               help="Relative optimality gap (overrides Settings mip_gap).")
+@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="RESULT.xlsx",
+              help="An earlier result workbook: its plan is priced by stability_penalty, "
+                   "used as the MIP start, and compared in a Changes sheet.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a Settings key (repeatable), e.g. --set ceasefire=yes.")
 @click.option("--explain", is_flag=True,
@@ -179,8 +184,8 @@ def validate(file: Path, sets: tuple[str, ...], quiet: bool, verbose: bool) -> N
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
 def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: float | None,
-          mip_gap: float | None, sets: tuple[str, ...], explain: bool, explain_time: float,
-          explain_candidates: int, quiet: bool, verbose: bool) -> None:
+          mip_gap: float | None, previous: Path | None, sets: tuple[str, ...], explain: bool,
+          explain_time: float, explain_candidates: int, quiet: bool, verbose: bool) -> None:
     """Validate and solve FILE and write the result workbook.
 
     Without FILE the bundled example scenario is solved.
@@ -199,8 +204,10 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
         target = output or Path("outputs") / f"{(file or Path('example.xlsx')).stem}_result.xlsx"
         if file is not None and target.resolve() == file.resolve():
             raise UsageError(f"-o {target}: that is the input file; choose another output path.")
+        previous_plan = read_previous_plan(previous) if previous is not None else ()
         plan = api.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
-                         verbose=verbose, warnings=validated.warnings)
+                         verbose=verbose, previous_plan=previous_plan,
+                         warnings=validated.warnings)
         if explain and plan.has_plan:
             from .explain import explain as explain_plan
             from .explain import write_explained_result
