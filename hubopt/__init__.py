@@ -20,6 +20,7 @@ from .instance import (
                        Settings,
                        Site,
 )
+from .previous import PreviousPlan, read_previous_plan
 from .results import Plan
 from .writer import write_result
 
@@ -27,7 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Contributor", "CountryBound", "Demand", "HubOption", "HuboptError", "InputError", "Issue",
-    "Permission", "Plan", "Route", "Scenario", "Sector", "Service", "Settings", "Site",
-    "SolverError", "UsageError", "load_scenario", "read_scenario", "solve", "write_lp",
-    "write_result",
+    "Permission", "Plan", "PreviousPlan", "Route", "Scenario", "Sector", "Service", "Settings",
+    "Site", "SolverError", "UsageError", "load_scenario", "read_previous_plan", "read_scenario",
+    "solve", "write_lp", "write_result",
 ]

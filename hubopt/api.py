@@ -19,11 +19,13 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from .changes import plan_changes
 from .checks import presolve_findings
 from .errors import Issue
 from .instance import Scenario
-from .model import build_model
+from .model import build_model, start_values
 from .network import ModuleKey, build_network
+from .previous import PreviousPlan
 from .reader import read_workbook
 from .results import Plan, empty_summary, extract_plan
 from .solver import solve_model
@@ -60,13 +62,23 @@ def read_scenario(path: str | Path, overrides: Mapping[str, str] | None = None) 
 
 def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float | None = None,
           threads: int | None = None, verbose: bool = False,
-          previous_plan: Iterable[ModuleKey] = (), warnings: Iterable[Issue] = ()) -> Plan:
+          previous_plan: PreviousPlan | Iterable[ModuleKey] = (), mip_start: bool = True,
+          warnings: Iterable[Issue] = ()) -> Plan:
     """Find the cheapest plan for ``scenario`` (SPEC §3).
 
     Options left as None take the scenario's Settings. The returned Plan's
     ``status`` is ``optimal``, ``time_limit`` (a plan, not proven optimal),
     ``infeasible`` (``plan.diagnosis`` says why) or ``no_solution``.
+
+    ``previous_plan`` (a :class:`PreviousPlan` from :func:`read_previous_plan`,
+    or the open modules as (site_id, service, size)) prices changes with
+    stability_penalty, is handed to HiGHS as a MIP start (unless ``mip_start``
+    is false; ``plan.run["mip_start"]`` says whether HiGHS accepted it) and
+    gives ``plan.changes``, the Changes sheet (§3.3).
     """
+    previous = previous_plan if isinstance(previous_plan, PreviousPlan) \
+        else PreviousPlan.of_modules(previous_plan)
+    previous_plan = previous.keys
     started = time.perf_counter()
     settings = scenario.settings
     time_limit = settings.time_limit_seconds if time_limit is None else time_limit
@@ -89,14 +101,21 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
     build_seconds = time.perf_counter() - start
     log.info("build: %d variables, %d constraints from %d arcs (%.2f s)",
              model.nvariables(), model.nconstraints(), len(network.arcs), build_seconds)
+    start = start_values(model, network, previous_plan) if previous_plan and mip_start else None
     outcome = solve_model(model, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                          verbose=verbose)
+                          verbose=verbose, start=start)
+    if outcome.start is not None:
+        log.info("start: previous plan %s", outcome.start)
     log.info("solve: %s, objective %s, gap %s (%.2f s)", outcome.status,
              _fmt(outcome.objective), _fmt_gap(outcome.gap), outcome.seconds)
     timings = {"build_seconds": build_seconds, "solve_seconds": outcome.seconds,
                "time_limit_seconds": time_limit, "mip_gap_requested": mip_gap,
                "threads": threads, "variables": model.nvariables(),
                "constraints": model.nconstraints(), "arcs": len(network.arcs)}
+    if previous_plan:
+        timings.update(previous_plan=previous.source or None, previous_sha256=previous.sha256,
+                       previous_modules=len(previous_plan),
+                       mip_start=str(outcome.start) if outcome.start else "not used")
     if outcome.has_plan:
         plan = extract_plan(model, network, outcome)
     else:
@@ -109,6 +128,8 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
                 "Relax the tightest limits (budget, site counts, contributor caps, max_hours, "
                 "redundancy) one at a time to find the conflict.")]
     plan.warnings = notes
+    if previous_plan and plan.has_plan:
+        plan.changes = plan_changes(previous, plan)
     return _finish(plan, started, timings)
 
 

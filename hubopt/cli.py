@@ -5,7 +5,9 @@ and maps outcomes and typed errors to exit codes in one place:
 
 0 a plan was written (also after a time limit with a feasible plan);
 1 unexpected internal error; 2 usage error; 3 invalid input;
-4 no feasible plan exists (diagnosis written); 5 no plan within the time limit.
+4 no feasible plan exists (diagnosis written); 5 no plan within the time limit;
+``batch`` only (SPEC §6): 6 some scenarios failed (the others were written),
+75 another batch holds the output folder's lock.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ import click
 
 from . import api
 from .errors import HuboptError, InputError, Issue, UsageError
+from .previous import read_previous_plan
 from .results import Plan
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4, 5
+EXIT_BATCH_FAILED, EXIT_LOCKED = 6, 75
 STATUS_EXIT = {"optimal": EXIT_OK, "time_limit": EXIT_OK, "infeasible": EXIT_INFEASIBLE,
                "no_solution": EXIT_NO_SOLUTION}
 
@@ -167,6 +171,10 @@ def validate(file: Path, sets: tuple[str, ...], quiet: bool, verbose: bool) -> N
               help="Solver wall-clock limit (overrides Settings time_limit_seconds).")
 @click.option("--mip-gap", type=click.FloatRange(min=0), metavar="GAP",
               help="Relative optimality gap (overrides Settings mip_gap).")
+@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="RESULT.xlsx",
+              help="An earlier result workbook: its plan is priced by stability_penalty, "
+                   "used as the MIP start, and compared in a Changes sheet.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a Settings key (repeatable), e.g. --set ceasefire=yes.")
 @click.option("--explain", is_flag=True,
@@ -179,8 +187,8 @@ def validate(file: Path, sets: tuple[str, ...], quiet: bool, verbose: bool) -> N
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
 def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: float | None,
-          mip_gap: float | None, sets: tuple[str, ...], explain: bool, explain_time: float,
-          explain_candidates: int, quiet: bool, verbose: bool) -> None:
+          mip_gap: float | None, previous: Path | None, sets: tuple[str, ...], explain: bool,
+          explain_time: float, explain_candidates: int, quiet: bool, verbose: bool) -> None:
     """Validate and solve FILE and write the result workbook.
 
     Without FILE the bundled example scenario is solved.
@@ -199,8 +207,10 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
         target = output or Path("outputs") / f"{(file or Path('example.xlsx')).stem}_result.xlsx"
         if file is not None and target.resolve() == file.resolve():
             raise UsageError(f"-o {target}: that is the input file; choose another output path.")
+        previous_plan = read_previous_plan(previous) if previous is not None else ()
         plan = api.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
-                         verbose=verbose, warnings=validated.warnings)
+                         verbose=verbose, previous_plan=previous_plan,
+                         warnings=validated.warnings)
         extra = {}
         if explain and plan.has_plan:
             from .explain import explain as explain_plan
@@ -389,4 +399,71 @@ def compare(files: tuple[Path, ...], variants: tuple[str, ...], output: Path,
                        f"{len(case.sites)} sites, {len(case.modules)} modules")
         click.echo(f"  comparison: {output}")
         return EXIT_OK
+    _run(action, verbose)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder [default: outputs/<FOLDER name>].")
+@click.option("--previous", "previous_dir", type=click.Path(file_okay=False, exists=True,
+                                                            path_type=Path),
+              help="Folder of earlier results: PREVDIR/<stem>_result.xlsx is each "
+                   "scenario's previous plan when present (e.g. last night's output).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Scenarios solved at once, each in its own process.")
+@click.option("--json", "as_json", is_flag=True, help="Print batch.json on stdout, nothing else.")
+@click.option("--force", is_flag=True, help="Solve again even scenarios whose result is current.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (hubopt[distributed]).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Solver time limit of every scenario (overrides Settings).")
+@click.option("--mip-gap", type=click.FloatRange(min=0), metavar="GAP",
+              help="Relative optimality gap of every scenario (overrides Settings).")
+@click.option("--wall-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Kill a scenario's process after this long [default: 1.5 x time limit "
+                   "+ 60 s, or 3600 s without --time-limit].")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a Settings key in every scenario (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="More detail on stderr.")
+def batch(folder: Path, output_dir: Path | None, previous_dir: Path | None, workers: int,
+          as_json: bool, force: bool, scheduler: str | None, time_limit: float | None,
+          mip_gap: float | None, wall_limit: float | None, sets: tuple[str, ...], quiet: bool,
+          verbose: bool) -> None:
+    """Solve every scenario workbook (*.xlsx) in FOLDER, each in its own process.
+
+    Writes <stem>_result.xlsx and logs/<stem>.log per scenario, batch.json and
+    batch_summary.xlsx. Exit 0 when every scenario has a plan, 6 when any
+    failed (the others are written), 75 when another batch holds the output
+    folder.
+    """
+    _setup_logging(quiet, verbose)
+
+    def action() -> int:
+        import signal
+
+        from .batch import BATCH_JSON, BatchLocked, BatchOptions, run_batch
+        _parse_sets(sets)  # usage errors before any work
+        target = output_dir or Path("outputs") / folder.resolve().name
+        if target.resolve() == folder.resolve():
+            raise UsageError(f"-o {target}: that is the input folder; choose another.")
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+        try:
+            report = run_batch(folder, target, previous_dir=previous_dir, workers=workers,
+                               force=force, scheduler=scheduler,
+                               options=BatchOptions(time_limit, mip_gap, sets, wall_limit))
+        except BatchLocked as locked:
+            click.echo(f"Error: {locked}", err=True)
+            return EXIT_LOCKED
+        if as_json:
+            click.echo((target / BATCH_JSON).read_text(encoding="utf-8").rstrip())
+        for record in report.failed:
+            click.echo(f"failed: {record['input']}: {record['status']}: "
+                       f"{(record['error'] or '').strip()}", err=True)
+        click.echo(f"batch: {len(report.records)} scenario(s), "
+                   f"{len(report.records) - len(report.failed)} with a plan "
+                   f"({len(report.skipped)} skipped as current), {len(report.failed)} failed, "
+                   f"{report.seconds:.1f} s; summary {target / BATCH_JSON}", err=True)
+        return EXIT_BATCH_FAILED if report.failed else EXIT_OK
     _run(action, verbose)

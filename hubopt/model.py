@@ -44,6 +44,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
 
 from .network import ModuleKey, Network
 
@@ -338,3 +339,16 @@ def add_funding(model, network: Network) -> None:
     model.funding_contributor_cap = pyo.Constraint(
         pyo.Set(initialize=sorted(c for c in caps if by_contributor[c]), ordered=True),
         rule=lambda m, c: sum(m.f[pair] for pair in by_contributor[c]) <= caps[c])
+
+
+# -- MIP start (SPEC §3.3) --------------------------------------------------------------
+
+def start_values(model, network: Network, previous_plan: Iterable[ModuleKey]) -> ComponentMap:
+    """The previous plan as values of the discrete variables, for a MIP start:
+    y_m = 1 for m ∈ P ∩ M, else 0; z_s = 1 when some y_m of site s is 1, else 0.
+    Flows (and a_sr, p_cs, f_cs) are left to the solver to complete."""
+    kept = set(previous_plan) & set(network.modules)
+    open_sites = {m[0] for m in kept}
+    values = ComponentMap((model.y[m], 1.0 if m in kept else 0.0) for m in model.M)
+    values.update((model.z[s], 1.0 if s in open_sites else 0.0) for s in model.S)
+    return values

@@ -63,6 +63,7 @@ class Plan:
     diagnosis: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     run: dict[str, Any] = field(default_factory=dict)
+    changes: pd.DataFrame | None = None  # against a previous plan (hubopt.changes)
 
     @property
     def has_plan(self) -> bool:

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import os
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import highspy
+import numpy as np
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
@@ -31,6 +34,22 @@ from .errors import SolverError
 log = logging.getLogger(__name__)
 
 RANDOM_SEED = 1  # fixed, so that the same input gives the same plan
+
+
+@dataclass(frozen=True)
+class MipStart:
+    """What HiGHS made of a MIP start: ``accepted`` when the given values of the
+    discrete variables complete to a feasible plan, whose ``objective`` is then
+    the solver's first incumbent; ``rejected`` when they cannot."""
+
+    status: str               # "accepted" or "rejected"
+    objective: float | None   # objective of the completed start, when accepted
+    values: int               # number of discrete variables given
+
+    def __str__(self) -> str:
+        if self.status == "accepted":
+            return f"accepted ({self.values} values; objective {self.objective:,.2f})"
+        return f"rejected ({self.values} values; no feasible plan completes them)"
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,8 @@ class SolveOutcome:
     gap: float | None
     seconds: float
     log: str = ""
+    start: MipStart | None = None
+
 
     @property
     def has_plan(self) -> bool:
@@ -52,7 +73,8 @@ class SolveOutcome:
 
 def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
                 verbose: bool = False, highs_options: Mapping[str, Any] | None = None,
-                solver: Highs | None = None) -> SolveOutcome:
+                solver: Highs | None = None, start: Mapping[Any, float] | None = None
+                ) -> SolveOutcome:
     """Solve ``model`` with HiGHS; load the incumbent into the model if there is one.
 
     ``time_limit`` in seconds, ``mip_gap`` relative, ``threads`` 0 = HiGHS default.
@@ -60,22 +82,94 @@ def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     improvements do. ``highs_options`` passes further HiGHS options by name.
     ``solver`` reuses a (persistent) HiGHS interface that has solved ``model``
     before: only what changed since is sent to HiGHS (see :mod:`hubopt.session`).
+    ``start`` maps discrete Pyomo variables to values (a MIP start, SPEC §3.3):
+    HiGHS completes the continuous variables and, when that is feasible, starts
+    from the result; ``outcome.start`` says whether it did.
     """
     solver = solver if solver is not None else Highs()
     if not solver.available():
         raise SolverError("HiGHS is not available: install highspy (pip install highspy).")
     options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap, **(highs_options or {})}
-    start = time.perf_counter()
+    begin = time.perf_counter()
     with _HighsLogWatcher(verbose) as watcher:
         try:
+            if start:
+                _set_start(solver, model, start)
             results = solver.solve(
                 model, tee=[watcher], time_limit=time_limit,
                 threads=threads or None, load_solutions=False,
                 raise_exception_on_nonoptimal_result=False, solver_options=options)
         except Exception as exc:  # noqa: BLE001 - a solver crash is not the planner's fault
             raise SolverError(f"HiGHS failed: {exc}") from exc
-    seconds = time.perf_counter() - start
-    return _classify(results, model, seconds, watcher.text)
+    seconds = time.perf_counter() - begin
+    outcome = _classify(results, model, seconds, watcher.text)
+    if start:
+        outcome = replace(outcome, start=read_start_report(watcher.text, len(start)))
+    return outcome
+
+
+def _set_start(solver: Highs, model, start: Mapping[Any, float]) -> None:
+    """Hand ``start`` to the highspy object before the run.
+
+    Pyomo's HiGHS interface has no warm-start option, but it is persistent:
+    ``set_instance`` loads the model into ``solver._solver_model`` (a
+    ``highspy.Highs``), and the following ``solve`` of the same model only
+    updates it, so a sparse ``setSolution`` made in between is what HiGHS sees
+    when it runs. HiGHS fixes the given discrete values, solves the rest (an LP,
+    or a sub-MIP when some discrete values are missing) and takes the result as
+    its first incumbent when feasible.
+    """
+    if getattr(solver, "_model", None) is not model:  # a session solver has it loaded
+        solver.set_instance(model)
+    columns = solver._pyomo_var_to_solver_var_map
+    pairs = sorted((columns[id(var)], float(value)) for var, value in start.items()
+                   if id(var) in columns)
+    index = np.array([i for i, _ in pairs], dtype=np.int32)
+    values = np.array([v for _, v in pairs], dtype=np.double)
+    status = solver._solver_model.setSolution(len(pairs), index, values)
+    if status == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS refused the MIP start (setSolution failed).")
+
+
+_START_LINE = "Attempting to find feasible solution"
+_LP_STATUS = re.compile(r"^Model status\s*:\s*(.+?)\s*$")
+_LP_OBJECTIVE = re.compile(r"^Objective value\s*:\s*(\S+)")
+_MIP_STATUS = re.compile(r"^\s*Status\s+(\S+)")
+_MIP_PRIMAL = re.compile(r"^\s*Primal bound\s+(\S+)")
+
+
+def read_start_report(text: str, values: int) -> MipStart | None:
+    """What HiGHS's log says about a MIP start given to it.
+
+    HiGHS prints ``Attempting to find feasible solution by solving LP|MIP for
+    user-supplied values of discrete variables``, then the result of that LP
+    (``Model status``, ``Objective value``) or sub-MIP (``Status``, ``Primal
+    bound``, or ``Presolve: Infeasible``). None when the log has no such line.
+    """
+    lines = text.splitlines()
+    begin = next((i for i, line in enumerate(lines) if line.startswith(_START_LINE)), None)
+    if begin is None:
+        return None
+    status = objective = None
+    for line in lines[begin + 1:]:
+        if "Presolve: Infeasible" in line:
+            status = "Infeasible"
+        elif match := (_LP_STATUS.match(line) or _MIP_STATUS.match(line)):
+            status = status or match.group(1)
+        elif match := (_LP_OBJECTIVE.match(line) or _MIP_PRIMAL.match(line)):
+            objective = _number(match.group(1))
+        if status is not None and (objective is not None or status != "Optimal"):
+            break
+    if status == "Optimal" and objective is not None and math.isfinite(objective):
+        return MipStart("accepted", objective, values)
+    return MipStart("rejected", None, values)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _classify(results, model, seconds: float, text: str) -> SolveOutcome:

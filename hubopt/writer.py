@@ -3,10 +3,10 @@
 Sheets: Summary, Map (the plan drawn, with the ``hubopt[map]`` extra) and
 Charts (native Excel charts of the tables), Hubs, Flows, Sectors, then
 Staffing, Funding and Contributors when the scenario has contributors,
-Diagnosis when no plan exists, Locations (coordinates and threat of every
-site and sector, what ``hubopt map`` redraws from) and Inputs (settings,
-input hash, versions, timings). With a plan, ``<stem>_map.png`` and
-``<stem>_map.svg`` are written beside the workbook.
+Changes against a previous plan, Diagnosis when no plan exists, Locations
+(coordinates and threat of every site and sector, what ``hubopt map`` redraws
+from) and Inputs (settings, input hash, versions, timings). With a plan,
+``<stem>_map.png`` and ``<stem>_map.svg`` are written beside the workbook.
 
 Every string is written as a text cell, so a site called ``=HYPERLINK(...)``
 stays text; numbers stay numbers with a number format. The file is written
@@ -121,6 +121,8 @@ def build_workbook(plan: Plan,
             table_sheet(book, "Staffing", plan.staffing, amount_unit="personnel")
             table_sheet(book, "Funding", plan.funding, amount_unit="currency/year")
             table_sheet(book, "Contributors", plan.contributors)
+    if plan.changes is not None:
+        table_sheet(book, "Changes", plan.changes)
     table_sheet(book, LOCATIONS_SHEET, locations_table(plan))
     if plan.has_plan:
         add_charts(book)
