@@ -8,7 +8,7 @@ bound, a mutable Param, an activated or deactivated constraint or objective).
 HiGHS a MIP start — the previous plan — which HiGHS checks for feasibility
 and uses as its first incumbent when it is feasible (``setSolution``). The
 start is set after Pyomo's incremental update, because HiGHS forgets a stored
-solution whenever the model changes.
+solution whenever the model changes (see :class:`hubopt.solver.WarmStartHighs`).
 
 Used by :mod:`hubopt.pareto` (a bound per frontier point) and
 :mod:`hubopt.explain` (fix and unfix decisions).
@@ -20,39 +20,10 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
-import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
-from pyomo.contrib.solver.solvers.highs import Highs
 
-from .solver import SolveOutcome, solve_model
-
-try:  # highspy is a dependency; the import only guards the warm start
-    import highspy
-except ImportError:  # pragma: no cover
-    highspy = None
-
-
-class _WarmHighs(Highs):
-    """Pyomo's persistent HiGHS interface, with a MIP start set just before HiGHS runs."""
-
-    def __init__(self, **kwds):
-        super().__init__(**kwds)
-        self.start: Mapping | None = None   # Pyomo VarData -> value
-
-    def _solve(self):
-        if self.start and highspy is not None:
-            columns = self._pyomo_var_to_solver_var_map
-            values = np.zeros(len(columns))
-            for var, value in self.start.items():
-                index = columns.get(id(var))
-                if index is not None and value is not None:
-                    values[index] = value
-            solution = highspy.HighsSolution()
-            solution.col_value = values.tolist()
-            solution.value_valid = True
-            self._solver_model.setSolution(solution)
-        return super()._solve()
+from .solver import SolveOutcome, WarmStartHighs, solve_model
 
 
 class ModelSession:
@@ -71,7 +42,7 @@ class ModelSession:
         self.mip_gap = mip_gap
         self.threads = threads
         self.verbose = verbose
-        self.solver = _WarmHighs()
+        self.solver = WarmStartHighs()
         self.solves = 0
         self.seconds = 0.0
         self._deadline = None if deadline is None else time.perf_counter() + deadline
@@ -88,13 +59,9 @@ class ModelSession:
         remaining = self.remaining()
         if remaining is not None:
             limit = max(0.01, min(limit, remaining))
-        self.solver.start = start
-        try:
-            outcome = solve_model(self.model, time_limit=limit, mip_gap=self.mip_gap,
-                                  threads=self.threads, verbose=self.verbose,
-                                  solver=self.solver)
-        finally:
-            self.solver.start = None
+        outcome = solve_model(self.model, time_limit=limit, mip_gap=self.mip_gap,
+                              threads=self.threads, verbose=self.verbose,
+                              solver=self.solver, start=start)
         self.solves += 1
         self.seconds += outcome.seconds
         return outcome

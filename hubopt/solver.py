@@ -65,7 +65,6 @@ class SolveOutcome:
     log: str = ""
     start: MipStart | None = None
 
-
     @property
     def has_plan(self) -> bool:
         return self.status in ("optimal", "time_limit")
@@ -86,21 +85,28 @@ def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     HiGHS completes the continuous variables and, when that is feasible, starts
     from the result; ``outcome.start`` says whether it did.
     """
-    solver = solver if solver is not None else Highs()
+    solver = solver if solver is not None else WarmStartHighs()
+    if start and not isinstance(solver, WarmStartHighs):
+        raise TypeError("a MIP start needs a WarmStartHighs solver")
     if not solver.available():
         raise SolverError("HiGHS is not available: install highspy (pip install highspy).")
     options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap, **(highs_options or {})}
     begin = time.perf_counter()
     with _HighsLogWatcher(verbose) as watcher:
+        if start:
+            solver.start = start
         try:
-            if start:
-                _set_start(solver, model, start)
             results = solver.solve(
                 model, tee=[watcher], time_limit=time_limit,
                 threads=threads or None, load_solutions=False,
                 raise_exception_on_nonoptimal_result=False, solver_options=options)
+        except SolverError:
+            raise
         except Exception as exc:  # noqa: BLE001 - a solver crash is not the planner's fault
             raise SolverError(f"HiGHS failed: {exc}") from exc
+        finally:
+            if start:
+                solver.start = None
     seconds = time.perf_counter() - begin
     outcome = _classify(results, model, seconds, watcher.text)
     if start:
@@ -108,27 +114,35 @@ def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     return outcome
 
 
-def _set_start(solver: Highs, model, start: Mapping[Any, float]) -> None:
-    """Hand ``start`` to the highspy object before the run.
+class WarmStartHighs(Highs):
+    """Pyomo's persistent HiGHS interface, handing HiGHS a MIP start just before it runs.
 
-    Pyomo's HiGHS interface has no warm-start option, but it is persistent:
-    ``set_instance`` loads the model into ``solver._solver_model`` (a
-    ``highspy.Highs``), and the following ``solve`` of the same model only
-    updates it, so a sparse ``setSolution`` made in between is what HiGHS sees
-    when it runs. HiGHS fixes the given discrete values, solves the rest (an LP,
-    or a sub-MIP when some discrete values are missing) and takes the result as
-    its first incumbent when feasible.
+    Pyomo's interface has no warm-start option, but it is persistent: the first
+    ``solve`` loads the model into ``_solver_model`` (a ``highspy.Highs``) and
+    later solves only send what changed. HiGHS forgets a stored solution
+    whenever the model changes, so the start (``self.start``: Pyomo variable →
+    value) is set in ``_solve``, after Pyomo's update and right before the run.
+    HiGHS fixes the given discrete values, solves for the rest and, when that
+    is feasible, takes the result as its first incumbent.
     """
-    if getattr(solver, "_model", None) is not model:  # a session solver has it loaded
-        solver.set_instance(model)
-    columns = solver._pyomo_var_to_solver_var_map
-    pairs = sorted((columns[id(var)], float(value)) for var, value in start.items()
-                   if id(var) in columns)
-    index = np.array([i for i, _ in pairs], dtype=np.int32)
-    values = np.array([v for _, v in pairs], dtype=np.double)
-    status = solver._solver_model.setSolution(len(pairs), index, values)
-    if status == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS refused the MIP start (setSolution failed).")
+
+    def __init__(self, **kwds):
+        # set_instance re-runs __init__ (Highs._reinit): keep a start set before it
+        start = getattr(self, "start", None)
+        super().__init__(**kwds)
+        self.start: Mapping[Any, float] | None = start
+
+    def _solve(self):
+        if self.start:
+            columns = self._pyomo_var_to_solver_var_map
+            pairs = sorted((columns[id(var)], float(value)) for var, value in self.start.items()
+                           if id(var) in columns and value is not None)
+            index = np.array([i for i, _ in pairs], dtype=np.int32)
+            values = np.array([v for _, v in pairs], dtype=np.double)
+            status = self._solver_model.setSolution(len(pairs), index, values)
+            if status == highspy.HighsStatus.kError:
+                raise SolverError("HiGHS refused the MIP start (setSolution failed).")
+        return super()._solve()
 
 
 _START_LINE = "Attempting to find feasible solution"
