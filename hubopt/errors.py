@@ -58,7 +58,13 @@ class SolverError(HuboptError):
     exit_code = 1
 
 
+def closest(value: str, known: Iterable[str]) -> str | None:
+    """The name in ``known`` closest to a misspelt ``value``, or None when none is close."""
+    match = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.75)
+    return match[0] if match else None
+
+
 def did_you_mean(value: str, known: Iterable[str]) -> str:
     """A 'Did you mean ...?' hint for a misspelt name, or '' when nothing is close."""
-    match = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.75)
-    return f"Did you mean '{match[0]}'?" if match else ""
+    match = closest(value, known)
+    return f"Did you mean '{match}'?" if match else ""
