@@ -52,6 +52,25 @@ class UsageError(HuboptError):
     exit_code = 2
 
 
+class OutputError(HuboptError):
+    """An output file cannot be written where asked (exit 2, like other problems with
+    what the command was told to do): open in another program, a read-only folder,
+    a path that is a folder. Nothing is left behind (see :func:`hubopt.xlsx.save_atomically`).
+    """
+
+    exit_code = 2
+
+    def __init__(self, path, reason: OSError | str):
+        self.path = path
+        detail = reason.strerror if isinstance(reason, OSError) and reason.strerror else reason
+        if isinstance(reason, PermissionError):
+            fix = ("It may be open in Excel or another program, or the folder may be "
+                   "read-only: close it, or choose another path with -o.")
+        else:
+            fix = "Choose another path with -o."
+        super().__init__(f"cannot write {path}: {detail}. {fix}")
+
+
 class SolverError(HuboptError):
     """The solver failed in a way that is not the input's fault (exit 1)."""
 

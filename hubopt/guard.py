@@ -65,11 +65,9 @@ class Limits:
 
     @classmethod
     def for_input_mb(cls, megabytes: float) -> Limits:
-        """Limits for files up to ``megabytes``, unpacking to at most ten times that
-        (what ``--max-input-mb`` sets); never below the defaults."""
-        default = cls()
-        return cls(max_file_mb=max(megabytes, default.max_file_mb),
-                   max_unpacked_mb=max(10 * megabytes, default.max_unpacked_mb))
+        """Limits for files up to ``megabytes`` that unpack to at most ten times that
+        (what ``--max-input-mb`` sets); member count and ratio caps as default."""
+        return cls(max_file_mb=megabytes, max_unpacked_mb=10 * megabytes)
 
 
 def check_input_file(path: Path, limits: Limits | None = None) -> list[Issue]:
@@ -79,7 +77,7 @@ def check_input_file(path: Path, limits: Limits | None = None) -> list[Issue]:
     """
     limits = limits or Limits()
     size = path.stat().st_size
-    if size > limits.max_file_mb * MB:
+    if size > limits.max_file_mb * MB:  # MB = 10⁶ bytes throughout
         _refuse(path, f"is {size / MB:,.1f} MB, above the {limits.max_file_mb:g} MB input "
                       "limit.",
                 f"If the workbook is genuinely this large, raise the limit with "
@@ -175,7 +173,7 @@ def _refuse_compound_file(path: Path) -> NoReturn:
     ``EncryptionInfo`` stream); otherwise it is a legacy binary file (.xls)."""
     needle = "EncryptionInfo".encode("utf-16-le")
     with open(path, "rb") as handle:
-        data = handle.read(8 * MB)  # the directory sits in the first sectors in practice
+        data = handle.read(min(8 * MB, path.stat().st_size))  # the directory comes early
     if needle in data:
         _refuse(path, "is password-protected (encrypted); hubopt cannot read it.",
                 "Remove the password in Excel (File > Info > Protect Workbook > Encrypt "

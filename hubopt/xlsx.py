@@ -7,11 +7,21 @@ Two promises live here so that every workbook hubopt writes keeps them:
   in Excel keeps it text), control characters Excel cannot hold are removed,
   and text is cut at Excel's 32,767-character cell limit (SPEC §5);
 - a workbook appears at its final path complete or not at all: it is saved
-  under a temporary name in the same folder and renamed into place.
+  under a temporary name in the same folder and renamed into place. When that
+  fails (the file is open in Excel, the folder is read-only, the path is a
+  folder), :class:`~hubopt.errors.OutputError` says so and the folder is left
+  as it was: the temporary file and any folder made for the output are removed.
+  Only a process killed in the middle of a save can leave a hidden
+  ``.NAME.XXXXXXXX.tmp`` behind; the previous file under the final name stays
+  intact.
+
+For CSV, :func:`csv_text` applies the same rule to one field (a leading
+quote keeps a spreadsheet from running it as a formula, as OWASP advises).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import uuid
@@ -20,6 +30,8 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from .errors import OutputError
 
 EXCEL_CELL_LIMIT = 32_767
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -51,14 +63,55 @@ def safe_text(text: str) -> str:
     return text if len(text) <= EXCEL_CELL_LIMIT else text[:EXCEL_CELL_LIMIT - 1] + "…"
 
 
+def csv_text(value: Any) -> Any:
+    """``value`` for a CSV field: text that a spreadsheet would read as a formula
+    (starting with ``= + - @``, tab or carriage return) gets a leading ``'``;
+    numbers and other values pass unchanged."""
+    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, "\t", "\r")):
+        return "'" + value
+    return value
+
+
 def save_atomically(book: Workbook, path: str | Path) -> Path:
-    """Save ``book`` to ``path`` via a temporary file in the same folder and a rename."""
+    """Save ``book`` to ``path`` via a temporary file in the same folder and a rename.
+
+    Raises OutputError when the file cannot be written; the folder is then as before.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    created: list[Path] = []  # folders made for this file, deepest first
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
+        _make_folders(path.parent, created)
         book.save(temporary)
         os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    except OSError as exc:
+        _remove_quietly(temporary, created)
+        raise OutputError(path, exc) from exc
+    except BaseException:
+        _remove_quietly(temporary, created)
+        raise
     return path
+
+
+def _make_folders(folder: Path, created: list[Path]) -> None:
+    """Create ``folder`` and its missing parents, recording each in ``created``
+    (deepest first) as soon as it exists."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for each in reversed(missing):
+        each.mkdir()
+        created.insert(0, each)
+
+
+def _remove_quietly(temporary: Path, folders: list[Path]) -> None:
+    with contextlib.suppress(OSError):
+        temporary.unlink(missing_ok=True)
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
