@@ -227,7 +227,10 @@ def _formulas_and_merges(worksheet) -> tuple[dict[tuple[int, int], Formula], lis
     class FormulaParser(WorkSheetParser):
         def parse_cell(self, element):
             cell = super().parse_cell(element)
-            cell["saved"] = element.find(VALUE_TAG) is not None
+            # Excel saves a result as <v>2</v>, an empty-text result as t="str" and <v/>;
+            # a formula never calculated (e.g. written by a script) has no or an empty <v>
+            saved = element.find(VALUE_TAG)
+            cell["saved"] = saved is not None and (bool(saved.text) or element.get("t") == "str")
             return cell
 
     book = worksheet.parent

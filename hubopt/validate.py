@@ -222,7 +222,7 @@ def _check_references(tables: dict[str, RawTable], records: dict[str, list[Recor
             target_sheet, target_column = column.ref
             if target_sheet not in partial:
                 continue  # the missing sheet or column is reported already
-            known = {r.get(target_column) for r in partial[target_sheet]}
+            known = {r.get(target_column) for r in partial[target_sheet]} - {None}
             table = tables[sheet.name]
             for record in records[sheet.name]:
                 value = record[column.name]

@@ -7,7 +7,7 @@ writes the whole corpus to DIR, to try the files by hand or with other tools.
 The bombs are built directly, so they stay small on disk and quick to make:
 ``overlapping_bomb`` is one 50 MB run of zeros, deflated once (about 50 kB),
 that 1,000 directory entries point at (50 GB declared); ``lying_bomb`` is a
-worksheet that inflates to 100 MB while the zip directory says 1 kB.
+worksheet that inflates to 20 MB while the zip directory says 1 kB.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def overlapping_bomb(path: Path, members: int = 1000, member_mb: int = 50) -> Pa
     return path
 
 
-def lying_bomb(path: Path, inflated_mb: int = 100) -> Path:
+def lying_bomb(path: Path, inflated_mb: int = 20) -> Path:
     """A valid workbook whose first sheet inflates to ``inflated_mb`` MB although the
     zip directory (and local header) claim 1,000 bytes."""
     _valid(path)
