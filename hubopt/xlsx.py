@@ -25,6 +25,7 @@ import contextlib
 import math
 import os
 import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,20 +78,38 @@ def save_atomically(book: Workbook, path: str | Path) -> Path:
 
     Raises OutputError when the file cannot be written; the folder is then as before.
     """
-    path = Path(path)
-    created: list[Path] = []  # folders made for this file, deepest first
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    return write_files_atomically([(Path(path), book.save)])[0]
+
+
+def write_files_atomically(files: Sequence[tuple[Path, Callable[[Path], Any]]]) -> list[Path]:
+    """Write files that belong together (a result workbook and its map images).
+
+    Each ``writer(temporary_path)`` writes one file under a temporary name beside
+    its final path; only when all are written are they renamed into place, the
+    first (the workbook, the one most likely open in Excel) first. If any write or
+    that first rename fails, every temporary file and every folder made for them
+    is removed and OutputError is raised: the folders are as they were.
+    """
+    created: list[Path] = []  # folders made for these files, deepest first
+    staged: list[tuple[Path, Path]] = []
+    current = Path(files[0][0]) if files else Path()
     try:
-        _make_folders(path.parent, created)
-        book.save(temporary)
-        os.replace(temporary, path)
+        for path, writer in files:
+            current = Path(path)
+            _make_folders(current.parent, created)
+            temporary = current.with_name(f".{current.name}.{uuid.uuid4().hex[:8]}.tmp")
+            staged.append((temporary, current))
+            writer(temporary)
+        for temporary, path in staged:
+            current = path
+            os.replace(temporary, path)
     except OSError as exc:
-        _remove_quietly(temporary, created)
-        raise OutputError(path, exc) from exc
+        _remove_quietly([t for t, _ in staged], created)
+        raise OutputError(current, exc) from exc
     except BaseException:
-        _remove_quietly(temporary, created)
+        _remove_quietly([t for t, _ in staged], created)
         raise
-    return path
+    return [path for _, path in staged]
 
 
 def _make_folders(folder: Path, created: list[Path]) -> None:
@@ -107,9 +126,10 @@ def _make_folders(folder: Path, created: list[Path]) -> None:
         created.insert(0, each)
 
 
-def _remove_quietly(temporary: Path, folders: list[Path]) -> None:
-    with contextlib.suppress(OSError):
-        temporary.unlink(missing_ok=True)
+def _remove_quietly(temporaries: list[Path], folders: list[Path]) -> None:
+    for temporary in temporaries:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
     for folder in folders:
         try:
             folder.rmdir()

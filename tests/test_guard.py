@@ -152,3 +152,15 @@ def test_a_plain_zip_member_count_over_the_cap_is_refused_before_zipfile_parses(
     monkeypatch.setattr(zipfile, "ZipFile", Forbidden)
     with pytest.raises(InputError, match="has 3,015 parts, above the limit of 2,000"):
         check_input_file(path)
+
+
+@pytest.mark.parametrize("name", ["overlapping_bomb", "xlsm", "encrypted", "csv_renamed"])
+def test_map_command_guards_the_result_workbook_it_reads(tmp_path, out_folder, name):
+    source = tmp_path / "in"
+    source.mkdir()
+    path = write(name, source)
+    before = folder_state(out_folder)
+    result = run("map", path, "-o", out_folder / "map.png")
+    assert result.exit_code == 3, result.output
+    assert CORPUS[name][2] in result.stderr
+    assert folder_state(out_folder) == before
