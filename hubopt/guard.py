@@ -98,8 +98,8 @@ def check_input_file(path: Path, limits: Limits | None = None) -> list[Issue]:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        _refuse(path, f"is a damaged zip file ({exc}).", _SAVE_AS)
+    except Exception as exc:  # noqa: BLE001 - zipfile raises many types for a damaged file
+        _refuse(path, f"is a damaged zip file ({type(exc).__name__}: {exc}).", _SAVE_AS)
     return _check_members(path, infos, limits)
 
 

@@ -164,3 +164,16 @@ def test_map_command_guards_the_result_workbook_it_reads(tmp_path, out_folder, n
     assert result.exit_code == 3, result.output
     assert CORPUS[name][2] in result.stderr
     assert folder_state(out_folder) == before
+
+
+def test_damaged_zip_directory_of_any_kind_is_input_error(tmp_path):
+    # found by the long fuzz run: a flipped "version needed" byte made zipfile raise
+    # NotImplementedError while reading the directory
+    path = write_book(tmp_path / "v.xlsx", tiny_sheets())
+    raw = bytearray(path.read_bytes())
+    at = raw.rfind(b"PK\x01\x02")               # the last central-directory entry
+    raw[at + 6] = 64                             # "version needed to extract" = 6.4
+    path.write_bytes(bytes(raw))
+    with pytest.raises(InputError, match="is a damaged zip file \\(NotImplementedError: zip "
+                                         "file version 6.4\\)"):
+        hubopt.load_scenario(path)
