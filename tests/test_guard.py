@@ -177,3 +177,16 @@ def test_damaged_zip_directory_of_any_kind_is_input_error(tmp_path):
     with pytest.raises(InputError, match="is a damaged zip file \\(NotImplementedError: zip "
                                          "file version 6.4\\)"):
         hubopt.load_scenario(path)
+
+
+@pytest.mark.parametrize("name", ["overlapping_bomb", "legacy_xls"])
+def test_compare_guards_the_workbooks_it_reads(tmp_path, out_folder, name):
+    source = tmp_path / "in"
+    source.mkdir()
+    path = write(name, source)
+    good = write_book(tmp_path / "good.xlsx", tiny_sheets())
+    before = folder_state(out_folder)
+    result = run("compare", good, path, "-o", out_folder / "cmp.xlsx")
+    assert result.exit_code == 3, result.output
+    assert CORPUS[name][2] in result.stderr
+    assert folder_state(out_folder) == before

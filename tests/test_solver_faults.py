@@ -141,3 +141,11 @@ def test_a_killed_solve_leaves_the_previous_result_intact(tmp_path):
     assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
     assert "solve:" not in done.stderr               # it died before any outcome
     assert folder_state(out) == before
+
+
+def test_pareto_checks_the_memory_budget_before_building(monkeypatch):
+    from hubopt import pareto
+    monkeypatch.setattr(pareto, "DEFAULT_MEMORY_BUDGET_MB", 1)
+    monkeypatch.setattr(pareto, "build_model", lambda *a, **k: pytest.fail("built"))
+    with pytest.raises(InputError, match="above the memory budget of 1 MB; nothing was built"):
+        pareto.pareto(base(), points=3)
