@@ -190,3 +190,16 @@ def test_compare_guards_the_workbooks_it_reads(tmp_path, out_folder, name):
     assert result.exit_code == 3, result.output
     assert CORPUS[name][2] in result.stderr
     assert folder_state(out_folder) == before
+
+
+@pytest.mark.parametrize("name", ["overlapping_bomb", "xlsm"])
+def test_previous_result_is_guarded_too(tmp_path, out_folder, name):
+    source = tmp_path / "in"
+    source.mkdir()
+    path = write(name, source)
+    good = write_book(tmp_path / "good.xlsx", tiny_sheets())
+    before = folder_state(out_folder)
+    result = run("solve", good, "--previous", path, "-o", out_folder / "r.xlsx")
+    assert result.exit_code == 3, result.output
+    assert CORPUS[name][2] in result.stderr
+    assert folder_state(out_folder) == before
