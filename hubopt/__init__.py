@@ -6,7 +6,8 @@
 """
 
 from .api import load_scenario, read_scenario, solve, write_lp
-from .errors import HuboptError, InputError, Issue, SolverError, UsageError
+from .errors import HuboptError, InputError, Issue, OutputError, SolverError, UsageError
+from .guard import Limits
 from .instance import (
                        Contributor,
                        CountryBound,
@@ -28,7 +29,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Contributor", "CountryBound", "Demand", "HubOption", "HuboptError", "InputError", "Issue",
-    "Permission", "Plan", "PreviousPlan", "Route", "Scenario", "Sector", "Service", "Settings",
-    "Site", "SolverError", "UsageError", "load_scenario", "read_previous_plan", "read_scenario",
-    "solve", "write_lp", "write_result",
+    "Limits", "OutputError", "Permission", "Plan", "PreviousPlan", "Route", "Scenario", "Sector",
+    "Service", "Settings", "Site", "SolverError", "UsageError", "load_scenario",
+    "read_previous_plan", "read_scenario", "solve", "write_lp", "write_result",
 ]

@@ -22,25 +22,29 @@ from pathlib import Path
 from .changes import plan_changes
 from .checks import presolve_findings
 from .errors import Issue
+from .guard import Limits
 from .instance import Scenario
 from .model import build_model, start_values
 from .network import ModuleKey, build_network
 from .previous import PreviousPlan
 from .reader import read_workbook
 from .results import Plan, empty_summary, extract_plan
+from .sizing import DEFAULT_MEMORY_BUDGET_MB, check_memory_budget
 from .solver import solve_model
 from .validate import Validated, validate
 
 log = logging.getLogger("hubopt")
 
 
-def load_scenario(path: str | Path, overrides: Mapping[str, str] | None = None) -> Validated:
+def load_scenario(path: str | Path, overrides: Mapping[str, str] | None = None,
+                  limits: Limits | None = None) -> Validated:
     """Read and validate a workbook: the scenario and the warnings found.
 
-    Raises :class:`hubopt.errors.InputError` listing every error.
+    ``limits`` caps the input file (:class:`hubopt.guard.Limits`; default 50 MB,
+    500 MB unpacked). Raises :class:`hubopt.errors.InputError` listing every error.
     """
     start = time.perf_counter()
-    raw = read_workbook(path)
+    raw = read_workbook(path, limits)
     log.info("read: %s, %d sheet(s) (%.2f s)", Path(path).name, len(raw.tables),
              time.perf_counter() - start)
     start = time.perf_counter()
@@ -52,9 +56,10 @@ def load_scenario(path: str | Path, overrides: Mapping[str, str] | None = None) 
     return validated
 
 
-def read_scenario(path: str | Path, overrides: Mapping[str, str] | None = None) -> Scenario:
+def read_scenario(path: str | Path, overrides: Mapping[str, str] | None = None,
+                  limits: Limits | None = None) -> Scenario:
     """Read and validate a workbook into a :class:`Scenario` (warnings are logged)."""
-    validated = load_scenario(path, overrides)
+    validated = load_scenario(path, overrides, limits)
     for warning in validated.warnings:
         log.warning("%s", warning)
     return validated.scenario
@@ -63,10 +68,13 @@ def read_scenario(path: str | Path, overrides: Mapping[str, str] | None = None) 
 def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float | None = None,
           threads: int | None = None, verbose: bool = False,
           previous_plan: PreviousPlan | Iterable[ModuleKey] = (), mip_start: bool = True,
-          warnings: Iterable[Issue] = ()) -> Plan:
+          warnings: Iterable[Issue] = (),
+          memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB) -> Plan:
     """Find the cheapest plan for ``scenario`` (SPEC §3).
 
-    Options left as None take the scenario's Settings. The returned Plan's
+    Options left as None take the scenario's Settings. A model whose estimated
+    memory (:mod:`hubopt.sizing`) exceeds ``memory_budget_mb`` is refused with
+    InputError before it is built (None: no budget). The returned Plan's
     ``status`` is ``optimal``, ``time_limit`` (a plan, not proven optimal),
     ``infeasible`` (``plan.diagnosis`` says why) or ``no_solution``.
 
@@ -96,6 +104,9 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
         return _finish(Plan(scenario, "infeasible", empty_summary(scenario, "infeasible"),
                             diagnosis=findings, warnings=notes), started, {})
 
+    size = check_memory_budget(network, memory_budget_mb)
+    log.debug("size: %d variables, %d constraints, %d nonzeros, about %.0f MB",
+              size.variables, size.rows, size.nonzeros, size.megabytes)
     start = time.perf_counter()
     model = build_model(network, previous_plan)
     build_seconds = time.perf_counter() - start
@@ -170,10 +181,13 @@ def _fmt_gap(value: float | None) -> str:
 
 
 def write_lp(scenario: Scenario, path: str | Path,
-             previous_plan: Iterable[ModuleKey] = ()) -> Path:
+             previous_plan: Iterable[ModuleKey] = (),
+             memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB) -> Path:
     """Write the scenario's model as a CPLEX LP file with readable names
     (e.g. ``capacity(A_goods)``), for review and for other solvers."""
     path = Path(path)
-    model = build_model(build_network(scenario), previous_plan)
+    network = build_network(scenario)
+    check_memory_budget(network, memory_budget_mb)
+    model = build_model(network, previous_plan)
     model.write(str(path), io_options={"symbolic_solver_labels": True})
     return path

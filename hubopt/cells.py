@@ -11,16 +11,26 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from typing import Any
 
+from .reader import ExcelError, Formula
 from .schema import NO_WORDS, YES_WORDS, Column
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
 
 
+MAX_ID_LENGTH = 200  # characters; ids name model components, LP rows and result cells
+
+
 class CellProblem(ValueError):
-    """A cell value that does not fit its column; ``str()`` is the reason."""
+    """A cell value that does not fit its column; ``str()`` is the reason and
+    ``fix`` (when given) what to do instead of the column's usual expectation."""
+
+    def __init__(self, reason: str, fix: str = ""):
+        super().__init__(reason)
+        self.fix = fix
 
 
 def is_blank(value: Any) -> bool:
@@ -31,17 +41,26 @@ def parse(column: Column, value: Any) -> Any:
     """The typed value of ``value`` for ``column``; blank gives the column default."""
     if is_blank(value):
         return column.default
+    if isinstance(value, Formula):
+        raise CellProblem("is a formula with no saved value",
+                          "Open the workbook in Excel and save it, so that the value is "
+                          "calculated and saved, or type the value itself.")
+    if isinstance(value, ExcelError):
+        raise CellProblem("is an Excel error value",
+                          "Correct the formula or the cell it refers to, or type the value.")
     parser = _PARSERS[column.kind]
     return parser(column, value)
 
 
 def show(value: Any) -> str:
-    """A raw value as a planner would recognise it in a message."""
+    """A raw value as a planner would recognise it in a message (at most 60
+    characters, control characters shown as ``\\xNN``)."""
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M").removesuffix(" 00:00")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     text = str(value)
+    text = "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -99,7 +118,18 @@ def _identifier(column: Column, value: Any) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, int):
         return str(value)
-    return str(value).strip()
+    text = str(value).strip()
+    if len(text) > MAX_ID_LENGTH:
+        raise CellProblem(f"is {len(text):,} characters long, above the limit of "
+                          f"{MAX_ID_LENGTH} for an identifier",
+                          "Use a short code as the id and put the long text in a name or "
+                          "description column.")
+    hidden = next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf")), None)
+    if hidden is not None:
+        raise CellProblem(f"contains the invisible character U+{ord(hidden):04X}",
+                          "Retype the id: line breaks, tabs and invisible characters (often "
+                          "pasted from other programs) make ids that look equal differ.")
+    return text
 
 
 def _text(column: Column, value: Any) -> str:

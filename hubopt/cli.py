@@ -4,7 +4,8 @@ Logic lives elsewhere; this module parses options, sets up logging on stderr
 and maps outcomes and typed errors to exit codes in one place:
 
 0 a plan was written (also after a time limit with a feasible plan);
-1 unexpected internal error; 2 usage error; 3 invalid input;
+1 unexpected internal error; 2 usage error, also an output that cannot be
+written (OutputError); 3 invalid input, also an input over a size limit;
 4 no feasible plan exists (diagnosis written); 5 no plan within the time limit;
 ``batch`` only (SPEC §6): 6 some scenarios failed (the others were written),
 75 another batch holds the output folder's lock.
@@ -26,8 +27,10 @@ import click
 
 from . import api
 from .errors import HuboptError, InputError, Issue, UsageError
+from .guard import Limits
 from .previous import read_previous_plan
 from .results import Plan
+from .sizing import DEFAULT_MEMORY_BUDGET_MB
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4, 5
 EXIT_BATCH_FAILED, EXIT_LOCKED = 6, 75
@@ -129,13 +132,25 @@ def _write_example(path: Path) -> None:
     write_input_workbook(path, example_scenario())
 
 
+_MAX_INPUT_MB = click.option(
+    "--max-input-mb", type=click.FloatRange(min=0, min_open=True), metavar="MB",
+    help="Largest input file accepted, in MB; it may unpack to 10 times that "
+         "[default: 50]. Raise it for genuinely large workbooks.")
+
+
+def _limits(max_input_mb: float | None) -> Limits | None:
+    return None if max_input_mb is None else Limits.for_input_mb(max_input_mb)
+
+
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a Settings key (repeatable).")
+@_MAX_INPUT_MB
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.option("-v", "--verbose", is_flag=True, help="More detail.")
-def validate(file: Path, sets: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+def validate(file: Path, sets: tuple[str, ...], max_input_mb: float | None, quiet: bool,
+             verbose: bool) -> None:
     """Check the workbook FILE and list its warnings and errors.
 
     Exit 0 when it is valid, 3 when it has errors, 4 when it is well formed
@@ -147,7 +162,7 @@ def validate(file: Path, sets: tuple[str, ...], quiet: bool, verbose: bool) -> N
         from .checks import presolve_findings
         from .network import build_network
 
-        validated = api.load_scenario(file, _parse_sets(sets))
+        validated = api.load_scenario(file, _parse_sets(sets), _limits(max_input_mb))
         network = build_network(validated.scenario)
         _print_issues(validated.warnings + network.notes, "Warnings and notes:")
         findings = presolve_findings(network)
@@ -184,11 +199,16 @@ def validate(file: Path, sets: tuple[str, ...], quiet: bool, verbose: bool) -> N
               show_default=True, metavar="SECONDS", help="Time budget for all --explain re-solves.")
 @click.option("--explain-candidates", type=click.IntRange(min=0), default=3, show_default=True,
               help="Closed sites forced open by --explain.")
+@_MAX_INPUT_MB
+@click.option("--max-memory-mb", type=click.FloatRange(min=0, min_open=True), metavar="MB",
+              default=DEFAULT_MEMORY_BUDGET_MB, show_default=True,
+              help="Refuse, before building it, a model estimated to need more memory.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
 def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: float | None,
           mip_gap: float | None, previous: Path | None, sets: tuple[str, ...], explain: bool,
-          explain_time: float, explain_candidates: int, quiet: bool, verbose: bool) -> None:
+          explain_time: float, explain_candidates: int, max_input_mb: float | None,
+          max_memory_mb: float, quiet: bool, verbose: bool) -> None:
     """Validate and solve FILE and write the result workbook.
 
     Without FILE the bundled example scenario is solved.
@@ -203,14 +223,14 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
                 _write_example(bundled)
                 validated = api.load_scenario(bundled, overrides)
         else:
-            validated = api.load_scenario(file, overrides)
+            validated = api.load_scenario(file, overrides, _limits(max_input_mb))
         target = output or Path("outputs") / f"{(file or Path('example.xlsx')).stem}_result.xlsx"
         if file is not None and target.resolve() == file.resolve():
             raise UsageError(f"-o {target}: that is the input file; choose another output path.")
         previous_plan = read_previous_plan(previous) if previous is not None else ()
         plan = api.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
                          verbose=verbose, previous_plan=previous_plan,
-                         warnings=validated.warnings)
+                         warnings=validated.warnings, memory_budget_mb=max_memory_mb)
         extra = {}
         if explain and plan.has_plan:
             from .explain import explain as explain_plan

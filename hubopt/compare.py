@@ -11,7 +11,6 @@ every difference is "this case minus the first".
 from __future__ import annotations
 
 import logging
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from .errors import InputError, Issue, UsageError
+from .guard import check_input_file
 from .network import ModuleKey
 from .reader import normalise_header
 from .results import SUMMARY_KEYS
@@ -67,9 +67,7 @@ def workbook_kind(path: Path) -> str:
     if not path.is_file():
         raise InputError([Issue("error", str(path), "no such file.",
                                 "Give result workbooks (from hubopt solve) or input workbooks.")])
-    if not zipfile.is_zipfile(path):
-        raise InputError([Issue("error", path.name, "is not an Excel .xlsx workbook.",
-                                "Save it from Excel as 'Excel Workbook (*.xlsx)'.")])
+    check_input_file(path)  # size caps, zip bombs, non-xlsx: before any parser (guard.py)
     book = load_workbook(path, read_only=True)
     try:
         names = {name.strip().lower() for name in book.sheetnames}

@@ -52,13 +52,38 @@ class UsageError(HuboptError):
     exit_code = 2
 
 
+class OutputError(HuboptError):
+    """An output file cannot be written where asked (exit 2, like other problems with
+    what the command was told to do): open in another program, a read-only folder,
+    a path that is a folder. Nothing is left behind (see :func:`hubopt.xlsx.save_atomically`).
+    """
+
+    exit_code = 2
+
+    def __init__(self, path, reason: OSError | str):
+        self.path = path
+        detail = reason.strerror if isinstance(reason, OSError) and reason.strerror else reason
+        if isinstance(reason, PermissionError):
+            fix = ("It may be open in Excel or another program, or the folder may be "
+                   "read-only: close it, or choose another path with -o.")
+        else:
+            fix = "Choose another path with -o."
+        super().__init__(f"cannot write {path}: {detail}. {fix}")
+
+
 class SolverError(HuboptError):
     """The solver failed in a way that is not the input's fault (exit 1)."""
 
     exit_code = 1
 
 
+def closest(value: str, known: Iterable[str]) -> str | None:
+    """The name in ``known`` closest to a misspelt ``value``, or None when none is close."""
+    match = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.75)
+    return match[0] if match else None
+
+
 def did_you_mean(value: str, known: Iterable[str]) -> str:
     """A 'Did you mean ...?' hint for a misspelt name, or '' when nothing is close."""
-    match = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.75)
-    return f"Did you mean '{match[0]}'?" if match else ""
+    match = closest(value, known)
+    return f"Did you mean '{match}'?" if match else ""

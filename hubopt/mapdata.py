@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError, Issue
+from .guard import check_input_file
 from .results import TABLE_COLUMNS, Plan
 
 LOCATION_COLUMNS = ("kind", "id", "name", "country", "latitude", "longitude", "threat",
@@ -88,6 +89,7 @@ def map_data_from_workbook(path: str | Path) -> MapData:
     if not path.is_file():
         raise InputError([Issue("error", where, "no such file.",
                                 "Give the result workbook that hubopt solve wrote.")])
+    check_input_file(path)  # size caps, zip bombs, non-xlsx: before any parser (guard.py)
     try:
         sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as error:

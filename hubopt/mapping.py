@@ -407,8 +407,11 @@ def png_bytes(drawn: DrawnMap) -> bytes:
 
 
 def save(drawn: DrawnMap, path: str | Path) -> Path:
-    """Write the map to ``path``; the format follows the suffix (.png, .svg, .pdf)."""
+    """Write the map to ``path`` atomically; the format follows the suffix (.png, .svg,
+    .pdf). OutputError when it cannot be written."""
+    from .xlsx import write_files_atomically
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    drawn.figure.savefig(path, dpi=drawn.figure.dpi)
-    return path
+    kind = path.suffix.lstrip(".").lower() or "png"
+    return write_files_atomically([(path, lambda temporary: drawn.figure.savefig(
+        temporary, format=kind, dpi=drawn.figure.dpi))])[0]

@@ -49,6 +49,18 @@ def _missing(module: str) -> bool:
         return True
 
 
+def map_file_bytes(data: MapData) -> tuple[bytes, bytes]:
+    """Render ``data`` once: the PNG and the SVG as bytes, for an atomic write."""
+    import io
+
+    from . import mapping
+
+    drawn = mapping.render(data)
+    vector = io.BytesIO()
+    drawn.figure.savefig(vector, format="svg", dpi=drawn.figure.dpi)
+    return mapping.png_bytes(drawn), vector.getvalue()
+
+
 def draw_map_files(data: MapData, png: Path, svg: Path | None = None) -> bytes:
     """Render ``data``, write the PNG (and SVG), return the PNG bytes."""
     from . import mapping

@@ -48,6 +48,7 @@ from .model import build_model
 from .network import ModuleKey, Network, build_network
 from .results import Plan, extract_plan
 from .session import ModelSession
+from .sizing import DEFAULT_MEMORY_BUDGET_MB, check_memory_budget
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ def pareto(scenario: Scenario, points: int = 5, metric: str = "avg_hours", *,
     findings = presolve_findings(network)
     if findings:
         raise NoFrontier("infeasible", findings)
+    check_memory_budget(network, DEFAULT_MEMORY_BUDGET_MB)  # refused before it is built
     model = build_model(network)
     add_pareto_bound(model, network)
     session = ModelSession(

@@ -14,7 +14,6 @@ plan that was misread would price the wrong changes.
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from .cells import CellProblem, is_blank, parse, show
 from .errors import InputError, Issue
+from .guard import check_input_file
 from .network import ModuleKey
 from .reader import file_sha256, normalise_header
 from .schema import Column
@@ -65,9 +65,7 @@ def read_previous_plan(path: str | Path) -> PreviousPlan:
     if not path.is_file():
         raise InputError([Issue("error", f"--previous {path}", "no such file.",
                                 "Give the result workbook of an earlier solve.")])
-    if not zipfile.is_zipfile(path):
-        raise InputError([Issue("error", f"--previous {name}", "is not an .xlsx workbook.",
-                                "Give the result workbook of an earlier solve.")])
+    check_input_file(path)  # size caps, zip bombs, non-xlsx: before any parser (guard.py)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
         try:

@@ -4,24 +4,54 @@ This is the only module that opens input workbooks. It matches sheet and
 header names to the schema (case-insensitive, a bracketed unit ignored) and
 keeps every non-empty row with its Excel row number. It converts nothing:
 typing and checking values is :mod:`hubopt.validate`'s job.
+
+Before openpyxl parses anything, :mod:`hubopt.guard` refuses files that are
+too large, zip bombs, and what is not a plain .xlsx. Cell values are what
+Excel saved; two kinds that a data-only read would blur reach the tables as
+objects instead: :class:`ExcelError` (``#DIV/0!``, not the text "#DIV/0!")
+and :class:`Formula` (a formula Excel never calculated, not a blank cell).
+Merged ranges over a column hubopt reads are errors; hidden sheets are read
+with a warning; formulas with saved values are read with one warning a sheet.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 
-from .errors import InputError, Issue, did_you_mean
+from .errors import InputError, Issue, closest, did_you_mean
+from .guard import Limits, check_input_file
 from .schema import HELPER_SHEETS, SHEETS, SHEETS_BY_NAME
 
 _UNIT_SUFFIX = re.compile(r"\s*[\[(].*[\])]\s*$")
+
+
+@dataclass(frozen=True)
+class ExcelError:
+    """A cell holding an Excel error value, e.g. ``#DIV/0!`` or ``#N/A``."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell. ``saved`` tells whether Excel stored its calculated value;
+    a formula without one reaches the tables as this object, not as blank."""
+
+    text: str
+    saved: bool = False
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass
@@ -75,20 +105,20 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_workbook(path: str | Path) -> RawWorkbook:
+def read_workbook(path: str | Path, limits: Limits | None = None) -> RawWorkbook:
     """Open ``path`` and return its schema sheets as raw tables.
 
-    Raises :class:`InputError` when the file cannot be read as a workbook at all.
+    The file passes :func:`hubopt.guard.check_input_file` (size, zip caps, file
+    type) within ``limits`` before openpyxl parses it. Raises
+    :class:`InputError` when the file cannot be read as a workbook at all.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError([Issue("error", str(path), "no such file.",
                                 "Give the path of an .xlsx input workbook.")])
-    if not zipfile.is_zipfile(path):
-        raise InputError([Issue("error", path.name, "is not an Excel .xlsx workbook.",
-                                "Save it from Excel as 'Excel Workbook (*.xlsx)'.")])
+    file_warnings = check_input_file(path, limits)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
         try:
             tables, issues = _read_sheets(book)  # read-only sheets parse while iterating
         finally:
@@ -97,7 +127,7 @@ def read_workbook(path: str | Path) -> RawWorkbook:
         raise InputError([Issue("error", path.name, f"cannot be read as a workbook "
                                 f"({type(exc).__name__}: {exc}).",
                                 "Open it in Excel and save it again as .xlsx.")]) from exc
-    return RawWorkbook(path, file_sha256(path), tables, issues)
+    return RawWorkbook(path, file_sha256(path), tables, file_warnings + issues)
 
 
 def _read_sheets(book) -> tuple[dict[str, RawTable], list[Issue]]:
@@ -106,12 +136,20 @@ def _read_sheets(book) -> tuple[dict[str, RawTable], list[Issue]]:
     tables: dict[str, RawTable] = {}
     issues: list[Issue] = []
     for worksheet in book.worksheets:
-        canonical = by_lower.get(worksheet.title.strip().lower())
+        title = worksheet.title.strip().lower()
+        canonical = by_lower.get(title)
         if canonical is None:
-            if worksheet.title.strip().lower() not in helpers:
+            if title not in helpers:
+                match = closest(title, by_lower)
+                hint = f"Did you mean '{by_lower[match]}'? Rename it." if match else ""
                 issues.append(Issue("warning", worksheet.title,
-                                    "sheet is not one hubopt reads; it is ignored."))
+                                    "sheet is not one hubopt reads; it is ignored.", hint))
             continue
+        if getattr(worksheet, "sheet_state", "visible") != "visible":
+            issues.append(Issue("warning", worksheet.title,
+                                "sheet is hidden in Excel; it is read all the same.",
+                                "Unhide it (right-click a sheet tab > Unhide) to check what "
+                                "it holds."))
         tables[canonical] = _read_table(canonical, worksheet, issues)
     return tables, issues
 
@@ -121,8 +159,10 @@ def _read_table(canonical: str, worksheet, issues: list[Issue]) -> RawTable:
     table = RawTable(canonical, worksheet.title)
     if hasattr(worksheet, "reset_dimensions"):
         worksheet.reset_dimensions()  # some writers store a wrong sheet size
-    rows = worksheet.iter_rows(values_only=True)
-    header = next(rows, None) or ()
+    formulas, merged = _formulas_and_merges(worksheet)
+    rows = worksheet.iter_rows()
+    header = [_raw_value(cell, 1, index, formulas)
+              for index, cell in enumerate(next(rows, None) or (), start=1)]
     known = set(sheet.column_names)
     for index, text in enumerate(header, start=1):
         name = normalise_header(text)
@@ -140,11 +180,111 @@ def _read_table(canonical: str, worksheet, issues: list[Issue]) -> RawTable:
                                 "Delete or rename one of them."))
         else:
             table.columns[name] = index
-    for number, values in enumerate(rows, start=2):
+    for number, cells in enumerate(rows, start=2):
+        values = tuple(_raw_value(cell, number, index, formulas)
+                       for index, cell in enumerate(cells, start=1))
         if values and any(_is_filled(v) for v in values):
             table.rows.append((number, values))
+    _check_merged(table, merged, issues)
+    _note_formulas(table, formulas, issues)
     return table
+
+
+def _raw_value(cell, row: int, column: int, formulas: dict[tuple[int, int], Formula]) -> Any:
+    """The cell's value; an Excel error as :class:`ExcelError`, a formula without a
+    saved value as :class:`Formula` (openpyxl reads it as blank)."""
+    value = cell.value
+    if getattr(cell, "data_type", None) == "e" and value is not None:
+        return ExcelError(str(value))
+    if value is None:
+        formula = formulas.get((row, column))
+        if formula is not None and not formula.saved:
+            return formula
+    return value
 
 
 def _is_filled(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+# -- formulas and merged cells: a second look, only at sheets that have any ----------
+
+_MARKERS = re.compile(rb"<(?:\w+:)?(?:f|mergeCell)[\s>/]")
+
+
+def _formulas_and_merges(worksheet) -> tuple[dict[tuple[int, int], Formula], list[str]]:
+    """Formula cells by (row, column) and merged ranges of ``worksheet``.
+
+    A data-only read keeps a formula's saved value but loses the formula, and
+    reads a formula that was never calculated as blank; a read-only sheet has no
+    merged ranges. So sheets whose XML mentions a formula or a merge are parsed
+    once more, formulas kept. Others (most) cost one byte scan.
+    """
+    if not _mentions_formulas_or_merges(worksheet):
+        return {}, []
+    from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
+
+    class FormulaParser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            # Excel saves a result as <v>2</v>, an empty-text result as t="str" and <v/>;
+            # a formula never calculated (e.g. written by a script) has no or an empty <v>
+            saved = element.find(VALUE_TAG)
+            cell["saved"] = saved is not None and (bool(saved.text) or element.get("t") == "str")
+            return cell
+
+    book = worksheet.parent
+    formulas: dict[tuple[int, int], Formula] = {}
+    with worksheet._get_source() as source:
+        parser = FormulaParser(source, worksheet._shared_strings, data_only=False,
+                               epoch=book.epoch, date_formats=book._date_formats,
+                               timedelta_formats=book._timedelta_formats)
+        for _, row in parser.parse():
+            for cell in row:
+                if cell["data_type"] == "f":
+                    text = getattr(cell["value"], "text", cell["value"]) or "="
+                    formulas[(cell["row"], cell["column"])] = Formula(str(text), cell["saved"])
+        merged = [str(r) for r in parser.merged_cells.mergeCell] if parser.merged_cells else []
+    return formulas, merged
+
+
+def _mentions_formulas_or_merges(worksheet) -> bool:
+    member = getattr(worksheet, "_worksheet_path", None)
+    if member is None:
+        return True
+    tail = b""
+    with worksheet.parent._archive.open(member) as source:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            if _MARKERS.search(tail + block):
+                return True
+            tail = block[-32:]
+    return False
+
+
+def _check_merged(table: RawTable, merged: list[str], issues: list[Issue]) -> None:
+    """A merged range holds its value in the first cell only, so the other cells
+    would read as blank: an error wherever it touches a column hubopt reads."""
+    used = set(table.columns.values())
+    for ref in merged:
+        first_col, _, last_col, _ = range_boundaries(ref)
+        if used & set(range(first_col, last_col + 1)):
+            issues.append(Issue("error", f"{table.title}!{ref}",
+                                "cells are merged; only the first one holds a value and the "
+                                "others would read as blank.",
+                                "Unmerge them (Home > Merge & Center) and fill every cell."))
+
+
+def _note_formulas(table: RawTable, formulas: dict[tuple[int, int], Formula],
+                   issues: list[Issue]) -> None:
+    """One warning per sheet for formulas whose saved values are used."""
+    used = set(table.columns.values())
+    saved = sorted((row, column) for (row, column), f in formulas.items()
+                   if f.saved and column in used)
+    if saved:
+        row, column = saved[0]
+        issues.append(Issue("warning", table.title,
+                            f"{len(saved)} cell(s) hold formulas, e.g. "
+                            f"{table.title}!{get_column_letter(column)}{row} "
+                            f"'{formulas[saved[0]].text[:60]}'; the values Excel last "
+                            "calculated are used.",
+                            "Recalculate and save in Excel if their inputs changed."))

@@ -121,13 +121,15 @@ def _parse_row(sheet: Sheet, table: RawTable, row_number: int, values: tuple,
             record[column.name] = parse(column, raw)
         except CellProblem as problem:
             issues.append(Issue("error", where, f"{column.name}: '{show(raw)}' {problem}.",
-                                _expected(column, str(problem))))
+                                _expected(column, problem)))
             record["_bad"] = True
     return record
 
 
-def _expected(column, problem: str) -> str:
-    return "" if "expected" in problem else f"Expected {column.expectation}."
+def _expected(column, problem: str | CellProblem) -> str:
+    if isinstance(problem, CellProblem) and problem.fix:
+        return problem.fix
+    return "" if "expected" in str(problem) else f"Expected {column.expectation}."
 
 
 # -- 4: settings ----------------------------------------------------------------------
@@ -171,7 +173,7 @@ def _parse_settings(table: RawTable | None, issues: list[Issue]) -> Settings:
             values[key] = parse(setting.as_column(), raw)
         except CellProblem as problem:
             issues.append(Issue("error", where, f"{key}: '{show(raw)}' {problem}.",
-                                _expected(setting.as_column(), str(problem))))
+                                _expected(setting.as_column(), problem)))
     return Settings(**values)
 
 
@@ -187,7 +189,7 @@ def _apply_overrides(settings: Settings, overrides: Mapping[str, str],
             changes[setting.key] = parse(setting.as_column(), raw)
         except CellProblem as problem:
             issues.append(Issue("error", f"--set {setting.key}", f"'{show(raw)}' {problem}.",
-                                _expected(setting.as_column(), str(problem))))
+                                _expected(setting.as_column(), problem)))
     return settings.updated(**changes)
 
 
@@ -220,7 +222,7 @@ def _check_references(tables: dict[str, RawTable], records: dict[str, list[Recor
             target_sheet, target_column = column.ref
             if target_sheet not in partial:
                 continue  # the missing sheet or column is reported already
-            known = {r.get(target_column) for r in partial[target_sheet]}
+            known = {r.get(target_column) for r in partial[target_sheet]} - {None}
             table = tables[sheet.name]
             for record in records[sheet.name]:
                 value = record[column.name]

@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from .charts import add_charts
 from .mapdata import LOCATIONS_SHEET, locations_table, map_data_from_plan
 from .results import Plan
-from .xlsx import save_atomically, set_value
+from .xlsx import set_value, write_files_atomically
 
 # Header text (with unit) and number format of each result column.
 COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {
@@ -95,12 +95,14 @@ def write_result(plan: Plan, path: str | Path, draw_map: bool = True,
 
     plan.summary["output"] = str(path)
     book = build_workbook(plan, extra_tables)
+    files = [(Path(path), book.save)]
     if draw_map and plan.has_plan and mapsheet.can_draw():
         png, svg = mapsheet.map_paths(path)
-        picture = mapsheet.draw_map_files(map_data_from_plan(plan), png, svg)
+        picture, vector = mapsheet.map_file_bytes(map_data_from_plan(plan))
         mapsheet.add_map_sheet(book, picture, f"The plan on a map; also in {png.name} and "
                                f"{svg.name}. Redraw with: hubopt map {Path(path).name}")
-    return save_atomically(book, path)
+        files += [(png, lambda p: p.write_bytes(picture)), (svg, lambda p: p.write_bytes(vector))]
+    return write_files_atomically(files)[0]  # all three or none, the workbook renamed first
 
 
 def build_workbook(plan: Plan,

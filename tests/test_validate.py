@@ -89,7 +89,7 @@ def test_text_in_a_number_cell(tmp_path):
         "Sites!D3: latitude: 'north' is not a number. Expected a number from -90 to 90."]
 
 
-@pytest.mark.parametrize("value", ["1,2k", "n/a", "#DIV/0!", "12 units"])
+@pytest.mark.parametrize("value", ["1,2k", "n/a", "12 units"])  # '#DIV/0!': test_hostile_cells
 def test_number_cells_reject_non_numbers(tmp_path, value):
     sheets = tiny_sheets()
     set_cell(sheets, "Demand", 2, "quantity", value)
@@ -315,7 +315,7 @@ def test_blank_rows_are_skipped_and_other_sheets_warned(tmp_path):
 def test_not_a_workbook(tmp_path):
     bad = tmp_path / "plan.xlsx"
     bad.write_text("site_id,country\nA,POL\n")
-    with pytest.raises(InputError, match="is not an Excel .xlsx workbook"):
+    with pytest.raises(InputError, match=r"is a text \(CSV\) file, not an .xlsx workbook"):
         hubopt.load_scenario(bad)
     with pytest.raises(InputError, match="no such file"):
         hubopt.load_scenario(tmp_path / "missing.xlsx")

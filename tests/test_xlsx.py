@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from hubopt.errors import OutputError
 from hubopt.xlsx import EXCEL_CELL_LIMIT, safe_text, save_atomically, set_value
 
 
@@ -45,7 +46,7 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary(tmp_path):
         def save(self, filename):
             Path(filename).write_bytes(b"partial")
             raise OSError("disk full")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match="cannot write .*result.xlsx: disk full"):
         save_atomically(Broken(), target)
     assert target.read_bytes() == b"yesterday"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["result.xlsx"]

@@ -1,0 +1,104 @@
+"""The size of the model a network would give, and the memory it would take,
+known before anything is built (so a model too large is refused, not swapped).
+
+Counted from the network, family by family as in :mod:`hubopt.model` (A arcs,
+M modules, S sites, R demand rows, K site–service pairs with arcs, CS/CF the
+contributor pairs):
+
+- variables  = |S| + |M| + |A| (+ |A| for a_sr with single sourcing) + |CS| + |CF|;
+- rows       = |R| demand + K capacity + |M| + |S| site_link + |A| strong_link
+  (+ |A| + |R| single sourcing, + |R| redundancy) + one per site for staffing
+  and funding, plus a few small families (not counted);
+- nonzeros   = Σ_A (1 + |M(s,k)|) strong_link + |A| demand + |A| + |M| capacity
+  + 2|M| + |M| + |S| site links + |A| objective (+ 3|A| single sourcing,
+  + Σ_A |M(s,k)| redundancy) + |CS| + |CF| + 2|M| contributors.
+
+Memory (bytes) ≈ 10 MB + 2,200·variables + 2,000·rows + 360·nonzeros: Pyomo's
+components and expressions, the solver interface's copy and HiGHS's own
+model, fitted to the growth of peak resident memory over models of 6·10³ to
+3·10⁵ nonzeros (``python -m benchmarks.memory`` prints estimate against
+measurement; within 10 % on those runs). It is an estimate to refuse the
+hopeless, not a promise: branch and bound adds memory that grows with the
+search. The default budget is 4,000 MB (about 1.5 million variables);
+``solve(memory_budget_mb=...)`` or ``--max-memory-mb`` changes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import InputError, Issue
+from .network import Network
+
+MB = 1_000_000
+BYTES_PER_VARIABLE = 2_200
+BYTES_PER_ROW = 2_000
+BYTES_PER_NONZERO = 360
+BASE_BYTES = 10 * MB
+DEFAULT_MEMORY_BUDGET_MB = 4_000.0
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """Variables, rows (constraints) and nonzeros of a model, and its memory estimate."""
+
+    variables: int
+    rows: int
+    nonzeros: int
+
+    @property
+    def megabytes(self) -> float:
+        """Estimated peak memory to build and hand the model to HiGHS (MB = 10⁶ bytes)."""
+        return (BASE_BYTES + BYTES_PER_VARIABLE * self.variables + BYTES_PER_ROW * self.rows
+                + BYTES_PER_NONZERO * self.nonzeros) / MB
+
+
+def model_size(network: Network) -> ModelSize:
+    """The size of ``build_model(network)``, counted without building it."""
+    settings = network.scenario.settings
+    arcs, modules, sites, demand = (len(network.arcs), len(network.modules),
+                                    len(network.sites), len(network.demand))
+    per_arc_modules = sum(len(network.modules_of(a.site_id, a.service))
+                          for a in network.arcs.values())
+    site_services = len({(a.site_id, a.service) for a in network.arcs.values()})
+    variables = sites + modules + arcs
+    rows = demand + site_services + modules + sites + arcs
+    nonzeros = (arcs + per_arc_modules) + arcs + (arcs + modules) + 3 * modules + sites + arcs
+    if settings.single_sourcing:
+        variables += arcs
+        rows += arcs + demand
+        nonzeros += 3 * arcs
+    if settings.redundancy > 1:
+        rows += demand
+        nonzeros += per_arc_modules
+    if network.scenario.contributors:
+        pairs = _contributor_pairs(network)
+        variables += pairs
+        rows += 2 * sites
+        nonzeros += pairs + 2 * modules + sites
+    return ModelSize(variables, rows, nonzeros)
+
+
+def check_memory_budget(network: Network, budget_mb: float | None) -> ModelSize:
+    """The model's size; InputError when its estimate exceeds ``budget_mb`` (None: no cap)."""
+    size = model_size(network)
+    if budget_mb is not None and size.megabytes > budget_mb:
+        raise InputError([Issue(
+            "error", "model size",
+            f"the model would have {size.variables:,} variables, {size.rows:,} constraints "
+            f"and {size.nonzeros:,} nonzeros ({len(network.arcs):,} usable site-sector links, "
+            f"{len(network.modules):,} modules) and need about {size.megabytes:,.0f} MB, above "
+            f"the memory budget of {budget_mb:,.0f} MB; nothing was built.",
+            "Cut the links a plan can never use (max_hours on Demand rows, allowed = no or "
+            "missing_routes = forbid), or raise the budget with --max-memory-mb "
+            f"{int(size.megabytes * 1.2) + 1} on a machine that has the memory.")])
+    return size
+
+
+def _contributor_pairs(network: Network) -> int:
+    """Upper bound on |CS| + |CF|: every contributor with a permission in a site's country."""
+    per_country: dict[str, int] = {}
+    for permission in network.scenario.permissions:
+        if permission.may_staff or permission.may_fund:
+            per_country[permission.country] = per_country.get(permission.country, 0) + 2
+    return sum(per_country.get(site.country, 0) for site in network.sites.values())

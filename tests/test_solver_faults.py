@@ -1,0 +1,151 @@
+"""Solver faults: a model over the memory budget refused before it is built, a
+solver that fails or reports numerical trouble, a process killed mid-solve."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pyomo.contrib.solver.common.results import TerminationCondition
+from test_guard import folder_state
+from tiny import base
+from workbooks import tiny_sheets, write_book
+
+import hubopt
+from hubopt import cli, solver
+from hubopt.errors import InputError, SolverError
+from hubopt.example import example_scenario
+from hubopt.model import build_model
+from hubopt.network import build_network
+from hubopt.sizing import model_size
+
+
+def run(*args):
+    return CliRunner().invoke(cli.main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("scenario", [base(), base(single_sourcing=True),
+                                      base(redundancy=2), example_scenario()],
+                         ids=["base", "single_sourcing", "redundancy", "example"])
+def test_size_is_counted_without_building(scenario):
+    network = build_network(scenario)
+    size = model_size(network)
+    model = build_model(network)
+    if not scenario.contributors:
+        assert size.variables == model.nvariables()
+    else:   # contributor pairs are bounded from the permissions, not enumerated
+        assert model.nvariables() <= size.variables <= 1.5 * model.nvariables()
+    assert 0.8 * model.nconstraints() <= size.rows <= 1.2 * model.nconstraints()
+
+
+def test_model_over_the_memory_budget_is_refused_before_it_is_built(tmp_path, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("the model was built")
+    monkeypatch.setattr(hubopt.api, "build_model", never)
+    size = model_size(build_network(base()))
+    with pytest.raises(InputError) as caught:
+        hubopt.solve(base(), memory_budget_mb=1)
+    assert str(caught.value.issues[0]) == (
+        f"model size: the model would have {size.variables} variables, {size.rows} constraints "
+        f"and {size.nonzeros} nonzeros (4 usable site-sector links, 2 modules) and need about "
+        f"{size.megabytes:,.0f} MB, above the memory budget of 1 MB; nothing was built. Cut the "
+        "links a plan can never use (max_hours on Demand rows, allowed = no or missing_routes = "
+        f"forbid), or raise the budget with --max-memory-mb {int(size.megabytes * 1.2) + 1} on "
+        "a machine that has the memory.")
+
+    book = write_book(tmp_path / "tiny.xlsx", tiny_sheets())
+    out = tmp_path / "outputs"
+    out.mkdir()
+    before = folder_state(out)
+    result = run("solve", book, "-o", out / "r.xlsx", "--max-memory-mb", "1")
+    assert result.exit_code == 3
+    assert "above the memory budget of 1 MB; nothing was built" in result.stderr
+    assert folder_state(out) == before
+
+
+def test_memory_budget_scales_with_the_network():
+    small = model_size(build_network(base())).megabytes
+    large = model_size(build_network(example_scenario())).megabytes
+    assert 10 < small < large < 4_000          # both solve under the default budget
+
+
+def test_solver_crash_is_exit_1_and_writes_nothing(tmp_path, monkeypatch):
+    def crash(self, model, **kwargs):
+        raise RuntimeError("HiGHS aborted: out of memory")
+    monkeypatch.setattr(solver.Highs, "solve", crash)
+    book = write_book(tmp_path / "tiny.xlsx", tiny_sheets())
+    out = tmp_path / "outputs"
+    out.mkdir()
+    (out / "r.xlsx").write_bytes(b"yesterday")
+    before = folder_state(out)
+    result = run("solve", book, "-o", out / "r.xlsx")
+    assert result.exit_code == 1
+    assert "Error: HiGHS failed: HiGHS aborted: out of memory" in result.stderr
+    assert "Traceback" not in result.output
+    assert folder_state(out) == before
+
+
+class _Results:
+    """What Pyomo's HiGHS interface returns, reduced to what _classify reads."""
+
+    def __init__(self, condition, objective=None, bound=None):
+        self.termination_condition = condition
+        self.incumbent_objective, self.objective_bound = objective, bound
+
+        class Loader:
+            loaded = False
+
+            def load_vars(self):
+                Loader.loaded = True
+        self.solution_loader = Loader()
+
+
+def test_numerical_trouble_is_a_solver_error_with_the_log():
+    with pytest.raises(SolverError, match="HiGHS stopped with an error:\nnumerical trouble"):
+        solver._classify(_Results(TerminationCondition.error), None, 1.0,
+                         "numerical trouble in simplex")
+
+
+@pytest.mark.parametrize(("objective", "status"), [(120.0, "time_limit"), (None, "no_solution")])
+def test_unknown_stop_is_a_plan_only_with_an_incumbent(objective, status):
+    results = _Results(TerminationCondition.unknown, objective, 100.0)
+    outcome = solver._classify(results, None, 1.0, "")
+    assert outcome.status == status
+    assert results.solution_loader.loaded is (objective is not None)
+
+
+def test_a_killed_solve_leaves_the_previous_result_intact(tmp_path):
+    book = write_book(tmp_path / "tiny.xlsx", tiny_sheets())
+    out = tmp_path / "outputs"
+    out.mkdir()
+    (out / "tiny_result.xlsx").write_bytes(b"yesterday's plan")
+    before = folder_state(out)
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        import hubopt.api, hubopt.solver
+        real = hubopt.solver.Highs.solve
+        def killed(self, model, **kwargs):
+            os.kill(os.getpid(), signal.SIGKILL)     # the process dies inside the solver
+        hubopt.solver.Highs.solve = killed
+        from hubopt.cli import main
+        sys.argv = ["hubopt", "solve", {str(book)!r}, "-o", {str(out / "tiny_result.xlsx")!r}]
+        main()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).parent.parent)
+    assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
+    assert "solve:" not in done.stderr               # it died before any outcome
+    assert folder_state(out) == before
+
+
+def test_pareto_checks_the_memory_budget_before_building(monkeypatch):
+    from hubopt import pareto
+    monkeypatch.setattr(pareto, "DEFAULT_MEMORY_BUDGET_MB", 1)
+    monkeypatch.setattr(pareto, "build_model", lambda *a, **k: pytest.fail("built"))
+    with pytest.raises(InputError, match="above the memory budget of 1 MB; nothing was built"):
+        pareto.pareto(base(), points=3)
