@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .changes import plan_changes
 from .checks import presolve_findings
+from .diagnosis import diagnose
 from .errors import Issue
 from .guard import Limits
 from .instance import Scenario
@@ -31,6 +32,7 @@ from .reader import read_workbook
 from .results import Plan, empty_summary, extract_plan
 from .sizing import DEFAULT_MEMORY_BUDGET_MB, check_memory_budget
 from .solver import solve_model
+from .stress import resilience_table, stress_test
 from .validate import Validated, validate
 
 log = logging.getLogger("hubopt")
@@ -69,14 +71,19 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
           threads: int | None = None, verbose: bool = False,
           previous_plan: PreviousPlan | Iterable[ModuleKey] = (), mip_start: bool = True,
           warnings: Iterable[Issue] = (),
-          memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB) -> Plan:
+          memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB,
+          stress: bool = True) -> Plan:
     """Find the cheapest plan for ``scenario`` (SPEC §3).
 
     Options left as None take the scenario's Settings. A model whose estimated
     memory (:mod:`hubopt.sizing`) exceeds ``memory_budget_mb`` is refused with
     InputError before it is built (None: no budget). The returned Plan's
     ``status`` is ``optimal``, ``time_limit`` (a plan, not proven optimal),
-    ``infeasible`` (``plan.diagnosis`` says why) or ``no_solution``.
+    ``infeasible`` (``plan.diagnosis`` says why, from the pre-solve checks or
+    the elastic re-solve of §3.4, whose relaxed plan fills the tables) or
+    ``no_solution``. A plan gets its stress test (``plan.stress``) unless
+    ``stress`` is False; with resilience > 0 also ``plan.resilience``, which
+    compares it with the plan solved without resilience.
 
     ``previous_plan`` (a :class:`PreviousPlan` from :func:`read_previous_plan`,
     or the open modules as (site_id, service, size)) prices changes with
@@ -129,19 +136,38 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
                        mip_start=str(outcome.start) if outcome.start else "not used")
     if outcome.has_plan:
         plan = extract_plan(model, network, outcome)
+        if stress:
+            start = time.perf_counter()
+            plan.stress = stress_test(plan, network, time_limit=time_limit)
+            log.info("stress: lost each of %d open site(s) in turn (%.2f s)", len(plan.stress),
+                     time.perf_counter() - start)
+            if settings.resilience > 0:
+                plan.resilience = _resilience_effect(plan, scenario, time_limit, mip_gap,
+                                                     threads, previous_plan)
+    elif outcome.status == "infeasible":
+        plan = diagnose(network, previous_plan, time_limit=time_limit, mip_gap=mip_gap,
+                        threads=threads, verbose=verbose)
+        log.info("diagnose: %d change(s) would make a plan possible", len(plan.diagnosis))
     else:
         plan = Plan(scenario, outcome.status, empty_summary(scenario, outcome.status))
         plan.summary["solve_seconds"] = outcome.seconds
-        if outcome.status == "infeasible":
-            plan.diagnosis = [Issue(
-                "error", "", "The solver proved that no plan meets every constraint together, "
-                "although no single input rules one out.",
-                "Relax the tightest limits (budget, site counts, contributor caps, max_hours, "
-                "redundancy) one at a time to find the conflict.")]
     plan.warnings = notes
     if previous_plan and plan.has_plan:
         plan.changes = plan_changes(previous, plan)
     return _finish(plan, started, timings)
+
+
+def _resilience_effect(plan: Plan, scenario: Scenario, time_limit: float, mip_gap: float,
+                       threads: int, previous_plan: list[ModuleKey]):
+    """Solve once more without resilience and stress that plan: per site, the demand
+    that would go unserved without the resilience constraint (§3.2)."""
+    base = solve(scenario.with_settings(resilience=0.0), time_limit=time_limit,
+                 mip_gap=mip_gap, threads=threads, previous_plan=previous_plan)
+    if not base.has_plan:
+        return resilience_table(plan, None)
+    log.info("resilience: the plan costs %s more than without resilience",
+             _fmt(plan.summary["total_cost"] - base.summary["total_cost"]))
+    return resilience_table(plan, base)
 
 
 def _finish(plan: Plan, started: float, timings: dict) -> Plan:
@@ -182,12 +208,14 @@ def _fmt_gap(value: float | None) -> str:
 
 def write_lp(scenario: Scenario, path: str | Path,
              previous_plan: Iterable[ModuleKey] = (),
-             memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB) -> Path:
+             memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB, *,
+             elastic: bool = False) -> Path:
     """Write the scenario's model as a CPLEX LP file with readable names
-    (e.g. ``capacity(A_goods)``), for review and for other solvers."""
+    (e.g. ``capacity(A_goods)``), for review and for other solvers; with
+    ``elastic`` the elastic model of the diagnosis (SPEC §3.4)."""
     path = Path(path)
     network = build_network(scenario)
     check_memory_budget(network, memory_budget_mb)
-    model = build_model(network, previous_plan)
+    model = build_model(network, previous_plan, elastic=elastic)
     model.write(str(path), io_options={"symbolic_solver_labels": True})
     return path

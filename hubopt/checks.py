@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .errors import Issue
-from .network import Network
+from .network import Network, threatened_sites
 
 
 def presolve_findings(network: Network) -> list[Issue]:
     """Every finding of every check, in a stable order."""
     findings: list[Issue] = []
     for check in (check_demand_reachable, check_capacity_covers_demand,
-                  check_forced_open_sites, check_site_counts):
+                  check_forced_open_sites, check_site_counts, check_threat_limits,
+                  check_site_share, check_resilience_reach):
         findings.extend(check(network))
     return findings
 
@@ -42,7 +43,7 @@ def check_demand_reachable(network: Network) -> list[Issue]:
         sites = sorted(s for s, k in offered if k == service)
         if not sites:
             reason = (f"no usable site offers {service} (check HubOptions, site status, "
-                      "ceasefire and readiness_weeks)")
+                      "ceasefire, readiness_weeks and max_threat)")
             fix = f"Add a {service} option at a usable site."
         elif row.max_hours is not None:
             reason = (f"no permitted site offering {service} is within {_fmt(row.max_hours)} h "
@@ -133,4 +134,80 @@ def check_site_counts(network: Network) -> list[Issue]:
                                   f"{bound.country} needs at least {bound.min_sites} open "
                                   f"site(s) but only {len(in_country)} can open there.",
                                   "Lower min_sites or add candidate sites in that country."))
+    return findings
+
+
+def check_threat_limits(network: Network) -> list[Issue]:
+    """A site with status = open whose threat is above max_threat: it must open and may not."""
+    limit = network.scenario.settings.max_threat
+    threatened = set(threatened_sites(network.scenario))
+    findings = []
+    for site in sorted(network.scenario.sites, key=lambda s: s.site_id):
+        if site.site_id in threatened and site.status == "open":
+            findings.append(Issue(
+                "error", _row("Sites", site.row),
+                f"site {site.site_id} must be open (status = open) but its threat "
+                f"{site.threat:g} is above Settings max_threat {limit:g}.",
+                f"Raise Settings max_threat to {site.threat:g}, or set the site's status to "
+                "candidate."))
+    return findings
+
+
+def check_site_share(network: Network) -> list[Issue]:
+    """max_share_per_site too small for the sites offering a service: each site can
+    serve at most min(largest capacity, share·D_k), and together that is below D_k."""
+    share = network.scenario.settings.max_share_per_site
+    if share is None:
+        return []
+    findings = []
+    for service in network.services:
+        total = sum(r.quantity for k, r in network.demand.items() if k[1] == service)
+        sites = sorted({a.site_id for a in network.arcs.values() if a.service == service})
+        room = sum(min(max(network.modules[m].capacity
+                           for m in network.modules_of(s, service)), share * total)
+                   for s in sites)
+        if total > 0 and room < total * (1 - 1e-9):
+            findings.append(Issue(
+                "error", "Settings max_share_per_site",
+                f"{service}: with at most {share:.0%} of {_fmt(total)} units per site, the "
+                f"{len(sites)} site(s) that can serve it cover only {_fmt(room)}.",
+                f"Raise max_share_per_site to at least "
+                f"{_share_needed(total, sites, network, service):.2f}, or add {service} options "
+                "at more sites."))
+    return findings
+
+
+def _share_needed(total: float, sites: list[str], network: Network, service: str) -> float:
+    """Smallest share at which Σ_s min(cap_s, share·total) ≥ total (bisection)."""
+    caps = [max(network.modules[m].capacity for m in network.modules_of(s, service))
+            for s in sites]
+    low, high = 0.0, 1.0
+    for _ in range(60):
+        middle = (low + high) / 2
+        if sum(min(c, middle * total) for c in caps) >= total:
+            high = middle
+        else:
+            low = middle
+    return min(1.0, high + 0.005)
+
+
+def check_resilience_reach(network: Network) -> list[Issue]:
+    """With resilience α > 0, a demand row that only one site can reach cannot survive
+    the loss of that site (§3.2)."""
+    alpha = network.scenario.settings.resilience
+    if alpha <= 0:
+        return []
+    findings = []
+    for key, row in network.demand.items():
+        sources = sorted({a.site_id for a in network.arcs_into(key)})
+        if len(sources) != 1:
+            continue
+        site = network.sites[sources[0]]
+        findings.append(Issue(
+            "error", _row("Demand", row.row),
+            f"sector {key[0]}, {key[1]}: only site {site.site_id} ({_row('Sites', site.row)}) "
+            f"can reach it, so losing that site leaves it unserved; resilience {alpha:g} "
+            f"requires {_fmt(alpha * row.quantity)} units from elsewhere.",
+            "Give it a second site in reach (raise max_hours, allow a route, add an option), "
+            "or set Settings resilience to 0."))
     return findings

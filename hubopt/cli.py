@@ -247,9 +247,12 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
 
 def _report(plan: Plan, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps({k: _json_value(v) for k, v in plan.summary.items()}))
+        record = {k: _json_value(v) for k, v in plan.summary.items()}
+        record["stress"] = [{k: _json_value(v) for k, v in row.items()}
+                            for row in plan.stress.to_dict(orient="records")]
+        click.echo(json.dumps(record))
     if plan.diagnosis:
-        _print_issues(plan.diagnosis, "No feasible plan exists:")
+        _print_diagnosis(plan)
     if as_json:
         return
     s = plan.summary
@@ -265,13 +268,35 @@ def _report(plan: Plan, as_json: bool) -> None:
                    f"max {s['max_hours']:.1f} h")
         click.echo(f"  result: {s['output']}")
     elif plan.status == "infeasible":
-        click.echo(f"{s['scenario']}: infeasible; diagnosis written to {s['output']}")
+        what = "relaxed plan (NOT feasible) and diagnosis" if plan.relaxed else "diagnosis"
+        click.echo(f"{s['scenario']}: infeasible; {what} written to {s['output']}")
+        click.echo("What to change:")
+        for number, issue in enumerate(plan.diagnosis[:SHOWN_FINDINGS], start=1):
+            click.echo(f"  {number}. {issue.fix}")
     else:
         click.echo(f"{s['scenario']}: no plan found within the time limit; "
                    "raise --time-limit or relax --mip-gap.")
 
 
+SHOWN_FINDINGS = 8  # the console lists the largest findings; the Diagnosis sheet has all
+
+
+def _print_diagnosis(plan: Plan) -> None:
+    """The findings on stderr, largest first, at most SHOWN_FINDINGS of them."""
+    source = "the elastic re-solve" if plan.relaxed else "checks before solving"
+    click.echo(f"No feasible plan exists. What stands in the way ({source}, largest first):",
+               err=True)
+    for number, issue in enumerate(plan.diagnosis[:SHOWN_FINDINGS], start=1):
+        text = f"{issue.where}: {issue.message}" if issue.where else issue.message
+        click.echo(f"  {number}. {text}", err=True)
+    hidden = len(plan.diagnosis) - SHOWN_FINDINGS
+    if hidden > 0:
+        click.echo(f"  ... and {hidden} more in the Diagnosis sheet.", err=True)
+
+
 def _json_value(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalar from a DataFrame
+        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value

@@ -34,6 +34,8 @@ class Settings:
     redundancy: int = 1
     resilience: float = 0.0
     value_at_risk: float = 0.0
+    max_threat: float | None = None
+    max_share_per_site: float | None = None
     readiness_weeks: float | None = None
     stability_penalty: float = 0.0
     time_limit_seconds: float = 600.0

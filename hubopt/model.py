@@ -31,7 +31,17 @@ f_cs ≥ 0                   funding of contributor c at s (currency/year)   ``f
                                                                            ``staffing_contributor_cap``
 §3.1 funding               Σ_c f_cs = site_cost·z_s + Σ_m fixed_m·y_m      ``funding``,
                                                                            ``funding_contributor_cap``
+(11) site_share            Σ_{r of k} x_sr ≤ max_share·D_k                 ``site_share``
+§3.2 x^t_sr ≥ 0            flows after the loss of site t                  ``xt[t,s,sector,k]``
+§3.2 resilience            Σ_{s≠t} x^t_sr ≥ α·q_r;                         ``resilience_demand``,
+                           Σ_r x^t_sr ≤ Σ_m cap_m·y_m                      ``resilience_capacity``
+§3.4 elastic slacks        one non-negative slack per relaxable row        ``slack_<family>[...]``
 =========================  ==============================================  ===================
+
+With ``elastic=True`` (SPEC §3.4) every relaxable family adds its own slack
+variable ``slack_<family>`` and the objective becomes the weighted total slack
+Σ_f w_f·Σ_i slack_i / scale_i (:data:`SLACK_WEIGHTS`, :func:`slack_scales`);
+the cost expressions stay, for the second, cheapest-relaxed-plan phase.
 
 Constraints that are implied by variable bounds are not generated: ``one_size``
 for a (site, service) with a single size (y ≤ 1 is its bound) and
@@ -42,26 +52,71 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
 
 from .network import ModuleKey, Network
 
+# Weight w_f of each slack family in the elastic objective (SPEC §3.4). A slack is
+# first divided by its scale (slack_scales), so "1" means: the whole demand row, the
+# dearest hub's cost, the largest hub's staff, one site, one module, the whole demand
+# of a service. Unserved demand is the last resort; a missing permission (nobody may
+# staff or fund a site) weighs more than raising a cap that exists.
+SLACK_WEIGHTS: dict[str, float] = {
+    "demand": 100.0,
+    "resilience_demand": 10.0,
+    "staffing": 2.0,
+    "funding": 2.0,
+    "staffing_country_cap": 1.0,
+    "staffing_contributor_cap": 1.0,
+    "funding_contributor_cap": 1.0,
+    "budget": 1.0,
+    "site_count_min": 1.0,
+    "site_count_max": 1.0,
+    "country_sites_min": 1.0,
+    "country_sites_max": 1.0,
+    "status_open": 1.0,
+    "redundancy": 1.0,
+    "site_share": 1.0,
+}
 
-def build_model(network: Network, previous_plan: Iterable[ModuleKey] = ()) -> pyo.ConcreteModel:
+
+@dataclass(frozen=True)
+class SlackFamily:
+    """The slacks of one relaxable constraint family in an elastic model.
+
+    ``variable`` is the Pyomo Var ``slack_<family>``; ``unit`` the unit of its
+    values; ``scales`` maps each index to the scale its slack is divided by.
+    """
+
+    family: str
+    unit: str
+    weight: float
+    scales: dict
+
+
+def build_model(network: Network, previous_plan: Iterable[ModuleKey] = (), *,
+                elastic: bool = False) -> pyo.ConcreteModel:
     """Build the MIP of SPEC §3 over ``network``.
 
     ``previous_plan`` lists the modules open in an earlier plan; with a
     positive stability_penalty it prices every change against it (§3.3).
+    With ``elastic`` every relaxable family gets a slack and the objective is
+    the weighted total slack (§3.4): the model always has a solution, and its
+    non-zero slacks say what stands between the scenario and a plan.
     """
-    model = pyo.ConcreteModel(name="hubopt")
+    model = pyo.ConcreteModel(name="hubopt_elastic" if elastic else "hubopt")
     model.network = network  # kept for result extraction; not a Pyomo component
+    model.elastic = elastic
+    model.slack_families = {}
     add_variables(model, network)
     add_cost_expressions(model, network, set(previous_plan))
-    model.objective = pyo.Objective(
-        expr=model.hub_cost + model.transport_cost + model.time_cost + model.risk_cost
-        + model.stability_cost, sense=pyo.minimize)
+    cost = (model.hub_cost + model.transport_cost + model.time_cost + model.risk_cost
+            + model.stability_cost)
+    if not elastic:
+        model.objective = pyo.Objective(expr=cost, sense=pyo.minimize)
     add_demand(model, network)
     add_capacity(model, network)
     add_one_size(model, network)
@@ -74,7 +129,74 @@ def build_model(network: Network, previous_plan: Iterable[ModuleKey] = ()) -> py
     add_redundancy(model, network)
     add_staffing(model, network)
     add_funding(model, network)
+    add_site_share(model, network)
+    add_resilience(model, network)
+    if elastic:
+        model.objective = pyo.Objective(expr=slack_total(model), sense=pyo.minimize)
     return model
+
+
+# -- elastic slacks (SPEC §3.4) ---------------------------------------------------------
+
+def slack_scales(network: Network) -> dict[str, float]:
+    """Scales that make slacks of different units comparable (all ≥ 1).
+
+    money: the dearest single site with its dearest size of every service
+    (currency/year); staff: the largest staff one site can need (personnel).
+    """
+    money, staff = 1.0, 1.0
+    for site_id, site in network.sites.items():
+        dearest: dict[str, float] = defaultdict(float)
+        largest: dict[str, float] = defaultdict(float)
+        for key in network.modules_of(site_id):
+            module = network.modules[key]
+            dearest[key[1]] = max(dearest[key[1]], module.fixed_cost)
+            largest[key[1]] = max(largest[key[1]], module.staff)
+        money = max(money, site.site_cost + sum(dearest.values()))
+        staff = max(staff, sum(largest.values()))
+    return {"money": money, "staff": staff}
+
+
+def add_slack(model, family: str, index: list | None, unit: str, scale):
+    """Create ``slack_<family>`` (indexed by ``index``, or scalar when None) in an
+    elastic model and return it; return None in the ordinary model.
+
+    ``scale`` is a number or a function of the index giving the slack's scale.
+    """
+    if not model.elastic:
+        return None
+    name = f"slack_{family}"
+    scale_of = scale if callable(scale) else (lambda *_: scale)
+    if index is None:
+        var = pyo.Var(within=pyo.NonNegativeReals, doc=f"{family} slack, {unit}")
+        scales = {None: float(scale_of(None))}
+    else:
+        dimen = len(index[0]) if index and isinstance(index[0], tuple) else 1
+        model.add_component(f"{name}_index", pyo.Set(initialize=index, dimen=dimen,
+                                                     ordered=True))
+        var = pyo.Var(getattr(model, f"{name}_index"), within=pyo.NonNegativeReals,
+                      doc=f"{family} slack, {unit}")
+        scales = {i: float(scale_of(i)) for i in index}
+    model.add_component(name, var)
+    model.slack_families[family] = SlackFamily(family, unit, SLACK_WEIGHTS[family], scales)
+    return var
+
+
+def slack_total(model):
+    """Σ_f w_f·Σ_i slack_i / scale_i over the slack families of an elastic model."""
+    terms = []
+    for family, info in model.slack_families.items():
+        var = getattr(model, f"slack_{family}")
+        for index, scale in info.scales.items():
+            terms.append(info.weight / scale * (var if index is None else var[index]))
+    return sum(terms)
+
+
+def _s(var, index=None):
+    """The slack ``var[index]`` or 0 when the model is not elastic."""
+    if var is None:
+        return 0
+    return var if index is None else var[index]
 
 
 # -- sets and variables ---------------------------------------------------------------
@@ -166,12 +288,18 @@ def add_cost_expressions(model, network: Network, previous_plan: set[ModuleKey])
 # -- constraints (SPEC §3, numbered as there) ------------------------------------------
 
 def add_demand(model, network: Network) -> None:
-    """(1) Σ_s x_sr = quantity_r: every active demand row is served in full."""
+    """(1) Σ_s x_sr = quantity_r: every active demand row is served in full.
+
+    Elastic: + slack_demand[r] (units/period left unserved; scale q_r)."""
+    slack = add_slack(model, "demand", list(network.demand), "units/period",
+                      lambda r: network.demand[r].quantity)
+
     def rule(m, sector, service):
         arcs = network.arcs_into((sector, service))
         if not arcs:
             raise ValueError(f"demand row {(sector, service)} has no arc; run the pre-solve checks")
-        return sum(m.x[a.key] for a in arcs) == network.demand[(sector, service)].quantity
+        return (sum(m.x[a.key] for a in arcs) + _s(slack, (sector, service))
+                == network.demand[(sector, service)].quantity)
     model.demand = pyo.Constraint(model.R, rule=rule)
 
 
@@ -223,8 +351,17 @@ def add_strong_link(model, network: Network) -> None:
 
 
 def add_single_sourcing(model, network: Network) -> None:
-    """(6) x_sr = quantity_r·a_sr and Σ_s a_sr = 1 (only with single_sourcing = yes)."""
+    """(6) x_sr = quantity_r·a_sr and Σ_s a_sr = 1 (only with single_sourcing = yes).
+
+    Elastic: x_sr ≤ quantity_r·a_sr and Σ_s a_sr ≤ 1, so that a row may be served
+    in part (from its one source) and slack_demand takes the rest."""
     if not network.scenario.settings.single_sourcing:
+        return
+    if model.elastic:
+        model.single_sourcing_flow = pyo.Constraint(model.A, rule=lambda m, s, t, k: (
+            m.x[s, t, k] <= network.demand[(t, k)].quantity * m.a[s, t, k]))
+        model.single_sourcing_one = pyo.Constraint(model.R, rule=lambda m, t, k: (
+            sum(m.a[arc.key] for arc in network.arcs_into((t, k))) <= 1))
         return
     model.single_sourcing_flow = pyo.Constraint(model.A, rule=lambda m, s, t, k: (
         m.x[s, t, k] == network.demand[(t, k)].quantity * m.a[s, t, k]))
@@ -233,53 +370,71 @@ def add_single_sourcing(model, network: Network) -> None:
 
 
 def add_status_open(model, network: Network) -> None:
-    """(7) z_s = 1 for sites with status = open (existing hubs)."""
+    """(7) z_s = 1 for sites with status = open (existing hubs).
+
+    Elastic: z_s + slack_status_open[s] ≥ 1 (sites; scale 1)."""
     forced = [s for s, site in network.sites.items() if site.status == "open"]
-    model.status_open = pyo.Constraint(pyo.Set(initialize=forced, ordered=True),
-                                       rule=lambda m, s: m.z[s] == 1)
+    slack = add_slack(model, "status_open", forced, "sites", 1.0)
+    model.status_open = pyo.Constraint(
+        pyo.Set(initialize=forced, ordered=True),
+        rule=lambda m, s: (m.z[s] + slack[s] >= 1) if slack is not None else m.z[s] == 1)
 
 
 def add_site_counts(model, network: Network) -> None:
-    """(8) min_sites ≤ Σ_s z_s ≤ max_sites, and the same per country (Countries sheet)."""
+    """(8) min_sites ≤ Σ_s z_s ≤ max_sites, and the same per country (Countries sheet).
+
+    Elastic: + slack_site_count_min, − slack_site_count_max, and the same per
+    country (slack_country_sites_min/max[n]); sites, scale 1."""
     settings = network.scenario.settings
     if settings.min_sites is not None:
+        low = add_slack(model, "site_count_min", None, "sites", 1.0)
         model.site_count_min = pyo.Constraint(expr=sum(model.z[s] for s in model.S)
-                                              >= settings.min_sites)
+                                              + _s(low) >= settings.min_sites)
     if settings.max_sites is not None:
+        high = add_slack(model, "site_count_max", None, "sites", 1.0)
         model.site_count_max = pyo.Constraint(expr=sum(model.z[s] for s in model.S)
-                                              <= settings.max_sites)
+                                              - _s(high) <= settings.max_sites)
     by_country: dict[str, list[str]] = defaultdict(list)
     for site_id, site in network.sites.items():
         by_country[site.country].append(site_id)
     bounds = sorted(network.scenario.countries, key=lambda b: b.country)
     lows = [b.country for b in bounds if b.min_sites is not None]
     highs = [b.country for b in bounds if b.max_sites is not None]
+    highs = [n for n in highs if by_country.get(n)]
     minimum = {b.country: b.min_sites for b in bounds}
     maximum = {b.country: b.max_sites for b in bounds}
+    low = add_slack(model, "country_sites_min", lows, "sites", 1.0)
+    high = add_slack(model, "country_sites_max", highs, "sites", 1.0)
     model.country_sites_min = pyo.Constraint(
         pyo.Set(initialize=lows, ordered=True),
-        rule=lambda m, n: sum(m.z[s] for s in by_country.get(n, [])) >= minimum[n])
+        rule=lambda m, n: sum(m.z[s] for s in by_country.get(n, [])) + _s(low, n) >= minimum[n])
     model.country_sites_max = pyo.Constraint(
         pyo.Set(initialize=highs, ordered=True),
-        rule=lambda m, n: (sum(m.z[s] for s in by_country[n]) <= maximum[n])
-        if by_country.get(n) else pyo.Constraint.Skip)
+        rule=lambda m, n: sum(m.z[s] for s in by_country[n]) - _s(high, n) <= maximum[n])
 
 
 def add_budget(model, network: Network) -> None:
-    """(9) Σ site_cost·z + Σ fixed_cost·y ≤ budget."""
+    """(9) Σ site_cost·z + Σ fixed_cost·y ≤ budget.
+
+    Elastic: − slack_budget (currency/year; scale: the dearest hub)."""
     budget = network.scenario.settings.budget
     if budget is not None:
-        model.budget = pyo.Constraint(expr=model.hub_cost <= budget)
+        slack = add_slack(model, "budget", None, "currency/year",
+                          slack_scales(network)["money"])
+        model.budget = pyo.Constraint(expr=model.hub_cost - _s(slack) <= budget)
 
 
 def add_redundancy(model, network: Network) -> None:
-    """(10) Σ_{s:(s,r) ∈ A} Σ_{m ∈ M(s,k(r))} y_m ≥ redundancy for every demand row."""
+    """(10) Σ_{s:(s,r) ∈ A} Σ_{m ∈ M(s,k(r))} y_m ≥ redundancy for every demand row.
+
+    Elastic: + slack_redundancy[r] (modules; scale 1)."""
     level = network.scenario.settings.redundancy
     if level <= 1:
         return
+    slack = add_slack(model, "redundancy", list(network.demand), "modules", 1.0)
     model.redundancy = pyo.Constraint(model.R, rule=lambda m, t, k: sum(
         m.y[key] for arc in network.arcs_into((t, k))
-        for key in network.modules_of(arc.site_id, k)) >= level)
+        for key in network.modules_of(arc.site_id, k)) + _s(slack, (t, k)) >= level)
 
 
 def _group_pairs(pairs) -> tuple[dict[str, list], dict[str, list]]:
@@ -301,24 +456,31 @@ def add_staffing(model, network: Network) -> None:
     staffers, by_contributor = _group_pairs(model.CS)
     needy = [s for s in model.S
              if any(network.modules[k].staff > 0 for k in network.modules_of(s))]
+    staff_scale = slack_scales(network)["staff"] if model.elastic else 1.0
+    slack = add_slack(model, "staffing", needy, "personnel", staff_scale)
     model.staffing = pyo.Constraint(pyo.Set(initialize=needy, ordered=True), rule=lambda m, s: (
-        sum(m.p[pair] for pair in staffers[s])
+        sum(m.p[pair] for pair in staffers[s]) + _s(slack, s)
         >= sum(network.modules[k].staff * m.y[k] for k in network.modules_of(s))))
 
     country_caps = {(p.contributor_id, p.country): p.max_staff for p in scenario.permissions
                     if p.may_staff and p.max_staff is not None}
     in_country = {key: [pair for pair in by_contributor[key[0]]
                         if network.sites[pair[1]].country == key[1]] for key in country_caps}
+    capped = sorted(k for k in country_caps if in_country[k])
+    country_slack = add_slack(model, "staffing_country_cap", capped, "personnel", staff_scale)
     model.staffing_country_cap = pyo.Constraint(
-        pyo.Set(initialize=sorted(k for k in country_caps if in_country[k]), dimen=2,
-                ordered=True),
+        pyo.Set(initialize=capped, dimen=2, ordered=True),
         rule=lambda m, c, n: sum(m.p[pair] for pair in in_country[(c, n)])
-        <= country_caps[(c, n)])
+        - _s(country_slack, (c, n)) <= country_caps[(c, n)])
     caps = {c.contributor_id: c.max_staff for c in scenario.contributors
             if c.max_staff is not None}
+    capped_contributors = sorted(c for c in caps if by_contributor[c])
+    cap_slack = add_slack(model, "staffing_contributor_cap", capped_contributors, "personnel",
+                          staff_scale)
     model.staffing_contributor_cap = pyo.Constraint(
-        pyo.Set(initialize=sorted(c for c in caps if by_contributor[c]), ordered=True),
-        rule=lambda m, c: sum(m.p[pair] for pair in by_contributor[c]) <= caps[c])
+        pyo.Set(initialize=capped_contributors, ordered=True),
+        rule=lambda m, c: sum(m.p[pair] for pair in by_contributor[c]) - _s(cap_slack, c)
+        <= caps[c])
 
 
 def add_funding(model, network: Network) -> None:
@@ -330,15 +492,93 @@ def add_funding(model, network: Network) -> None:
     funders, by_contributor = _group_pairs(model.CF)
     costly = [s for s in model.S if network.sites[s].site_cost > 0
               or any(network.modules[k].fixed_cost > 0 for k in network.modules_of(s))]
+    money = slack_scales(network)["money"] if model.elastic else 1.0
+    slack = add_slack(model, "funding", costly, "currency/year", money)
     model.funding = pyo.Constraint(pyo.Set(initialize=costly, ordered=True), rule=lambda m, s: (
-        sum(m.f[pair] for pair in funders[s])
+        sum(m.f[pair] for pair in funders[s]) + _s(slack, s)
         == network.sites[s].site_cost * m.z[s]
         + sum(network.modules[k].fixed_cost * m.y[k] for k in network.modules_of(s))))
     caps = {c.contributor_id: c.max_budget for c in scenario.contributors
             if c.max_budget is not None}
+    capped = sorted(c for c in caps if by_contributor[c])
+    cap_slack = add_slack(model, "funding_contributor_cap", capped, "currency/year", money)
     model.funding_contributor_cap = pyo.Constraint(
-        pyo.Set(initialize=sorted(c for c in caps if by_contributor[c]), ordered=True),
-        rule=lambda m, c: sum(m.f[pair] for pair in by_contributor[c]) <= caps[c])
+        pyo.Set(initialize=capped, ordered=True),
+        rule=lambda m, c: sum(m.f[pair] for pair in by_contributor[c]) - _s(cap_slack, c)
+        <= caps[c])
+
+
+def service_demand(network: Network) -> dict[str, float]:
+    """D_k: total active demand of each service (units/period)."""
+    totals: dict[str, float] = defaultdict(float)
+    for (_, service), row in network.demand.items():
+        totals[service] += row.quantity
+    return dict(totals)
+
+
+def add_site_share(model, network: Network) -> None:
+    """(11) Σ_{r of service k} x_sr ≤ max_share_per_site·D_k: no site holds more than
+    this share of a service's total demand (threat: do not put every egg in one basket).
+
+    Elastic: − slack_site_share[s,k] (units/period; scale D_k)."""
+    share = network.scenario.settings.max_share_per_site
+    if share is None:
+        return
+    totals = service_demand(network)
+    pairs = _site_services_with_arcs(network)
+    slack = add_slack(model, "site_share", pairs, "units/period", lambda p: totals[p[1]])
+    model.site_share = pyo.Constraint(
+        pyo.Set(initialize=pairs, dimen=2, ordered=True),
+        rule=lambda m, s, k: sum(m.x[a.key] for a in network.arcs_from(s, k))
+        - _s(slack, (s, k)) <= share * totals[k])
+
+
+def loss_sites(network: Network) -> list[str]:
+    """Sites that get a loss scenario (§3.2): those with at least one usable arc. A
+    site without arcs serves nothing, so losing it changes nothing."""
+    return sorted({arc.site_id for arc in network.arcs.values()})
+
+
+def add_resilience(model, network: Network) -> None:
+    """§3.2 N-1 resilience (resilience = α > 0). For every loss site t, flows
+    x^t_sr ≥ 0 over the usable arcs with s ≠ t such that
+
+    - resilience_demand:   Σ_{s≠t} x^t_sr ≥ α·q_r                for r ∈ R;
+    - resilience_capacity: Σ_{r of k} x^t_sr ≤ Σ_{m∈M(s,k)} cap_m·y_m  for s ≠ t.
+
+    The design y must survive the loss of any one site. A closed t needs nothing
+    new (x itself is such a flow), so the constraints bind only for open sites.
+    Elastic: + slack_resilience_demand[t,r] (units/period; scale q_r).
+    """
+    alpha = network.scenario.settings.resilience
+    if alpha <= 0:
+        return
+    losses = loss_sites(network)
+    model.T = pyo.Set(initialize=losses, ordered=True, doc="loss scenarios (sites)")
+    index = [(t, *arc) for t in losses for arc in network.arcs if arc[0] != t]
+    model.XT = pyo.Set(initialize=index, dimen=4, ordered=True,
+                       doc="arcs usable after the loss of t: (t, site, sector, service)")
+    model.xt = pyo.Var(model.XT, within=pyo.NonNegativeReals,
+                       doc="units served per period after the loss of site t")
+    rows = [(t, *r) for t in losses for r in network.demand]
+    slack = add_slack(model, "resilience_demand", rows, "units/period",
+                      lambda i: network.demand[i[1:]].quantity)
+
+    def demand_rule(m, t, sector, service):
+        arcs = [a for a in network.arcs_into((sector, service)) if a.site_id != t]
+        quantity = network.demand[(sector, service)].quantity
+        if not arcs and slack is None:
+            raise ValueError(f"demand row {(sector, service)} is reached only from {t}; "
+                             "run the pre-solve checks")
+        return (sum(m.xt[t, *a.key] for a in arcs) + _s(slack, (t, sector, service))
+                >= alpha * quantity)
+    model.resilience_demand = pyo.Constraint(
+        pyo.Set(initialize=rows, dimen=3, ordered=True), rule=demand_rule)
+    pairs = [(t, s, k) for t in losses for s, k in _site_services_with_arcs(network) if s != t]
+    model.resilience_capacity = pyo.Constraint(
+        pyo.Set(initialize=pairs, dimen=3, ordered=True),
+        rule=lambda m, t, s, k: sum(m.xt[t, *a.key] for a in network.arcs_from(s, k))
+        <= sum(network.modules[key].capacity * m.y[key] for key in network.modules_of(s, k)))
 
 
 # -- MIP start (SPEC §3.3) --------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The active network: the sets of SPEC §3 and the useful arcs, before any model.
 
-- sites S: status ≠ closed, and ceasefire or not requires_ceasefire;
+- sites S: status ≠ closed, ceasefire or not requires_ceasefire, and threat ≤
+  max_threat when set;
 - modules M: HubOptions rows of sites in S with build_weeks ≤ readiness_weeks;
 - demand rows R: quantity > 0 and the sector active;
 - arcs A: (s, r) with s ∈ S having a module of r's service, the route allowed
@@ -101,6 +102,13 @@ def build_network(scenario: Scenario) -> Network:
         notes.append(Issue("info", "Sites",
                            f"{len(left_out)} site(s) need a ceasefire and are left out: "
                            + ", ".join(s.site_id for s in left_out) + "."))
+    threatened = threatened_sites(scenario)
+    if any(s in sites for s in threatened):
+        notes.append(Issue("info", "Sites",
+                           f"{sum(s in sites for s in threatened)} site(s) have a threat above "
+                           f"max_threat {settings.max_threat:g} and may not open: "
+                           + ", ".join(s for s in threatened if s in sites) + "."))
+        sites = {k: v for k, v in sites.items() if k not in threatened}
     modules = {m.key: m for m in sorted(scenario.hub_options, key=lambda m: m.key)
                if m.site_id in sites and (settings.readiness_weeks is None
                                           or m.build_weeks <= settings.readiness_weeks)}
@@ -110,6 +118,14 @@ def build_network(scenario: Scenario) -> Network:
               if d.quantity > 0 and d.sector_id in sectors}
     arcs = _build_arcs(scenario, sites, modules, sectors, demand)
     return Network(scenario, sites, modules, demand, sectors, arcs, notes)
+
+
+def threatened_sites(scenario: Scenario) -> list[str]:
+    """Sites whose threat is above Settings max_threat (SPEC §3, threat): they may not open."""
+    limit = scenario.settings.max_threat
+    if limit is None:
+        return []
+    return sorted(s.site_id for s in scenario.sites if s.threat > limit)
 
 
 def _build_arcs(scenario: Scenario, sites: dict[str, Site], modules: dict[ModuleKey, HubOption],

@@ -49,6 +49,10 @@ class Plan:
 
     ``diagnosis`` lists why no plan exists (empty when one does); ``warnings``
     carries validation and network notes; ``run`` records what produced it.
+    ``stress`` is the loss-of-one-site table (:mod:`hubopt.stress`);
+    ``resilience`` compares it with the plan solved without resilience.
+    ``relaxed`` marks the tables as the elastic re-solve's plan (status
+    ``infeasible``): shown for diagnosis, NOT a feasible plan (§3.4).
     """
 
     scenario: Scenario
@@ -64,6 +68,9 @@ class Plan:
     warnings: list[Issue] = field(default_factory=list)
     run: dict[str, Any] = field(default_factory=dict)
     changes: pd.DataFrame | None = None  # against a previous plan (hubopt.changes)
+    stress: pd.DataFrame = field(default_factory=pd.DataFrame)
+    resilience: pd.DataFrame = field(default_factory=pd.DataFrame)
+    relaxed: bool = False
 
     @property
     def has_plan(self) -> bool:

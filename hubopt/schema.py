@@ -55,6 +55,8 @@ class Column:
             return "a three-letter ISO 3166-1 alpha-3 code such as POL"
         if self.kind in ("number", "integer"):
             what = "a whole number" if self.kind == "integer" else "a number"
+            if self.lower is not None and self.upper is not None and self.lower_strict:
+                return f"{what} above {_fmt(self.lower)}, at most {_fmt(self.upper)}"
             if self.lower is not None and self.upper is not None:
                 return f"{what} from {_fmt(self.lower)} to {_fmt(self.upper)}"
             if self.lower is not None:
@@ -140,11 +142,17 @@ SETTINGS: tuple[Setting, ...] = (
             "Each demand row must have at least this many open modules of its service "
             "within reach.", lower=1),
     Setting("resilience", "number", 0.0, "share",
-            "If > 0: after the loss of any one open site the rest still serves this "
-            "share of every demand row.", lower=0, upper=1),
+            "If > 0: after the loss of any one open site the rest of the network still "
+            "serves this share of every demand row, within its max_hours.", lower=0, upper=1),
     Setting("value_at_risk", "number", 0.0, "currency per unit",
             "Expected-loss cost per unit of demand served from a site, times the site's "
             "threat.", lower=0),
+    Setting("max_threat", "number", None, "share",
+            "Sites with a higher threat (Sites threat, 0-1) may not open; blank = no limit.",
+            lower=0, upper=1),
+    Setting("max_share_per_site", "number", None, "share",
+            "No open site may serve more than this share of a service's total demand; "
+            "blank = no limit.", lower=0, lower_strict=True, upper=1),
     Setting("readiness_weeks", "number", None, "weeks",
             "Hub options with a longer build time are left out.", lower=0),
     Setting("stability_penalty", "number", 0.0, "currency per module",

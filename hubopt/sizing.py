@@ -7,8 +7,10 @@ contributor pairs):
 
 - variables  = |S| + |M| + |A| (+ |A| for a_sr with single sourcing) + |CS| + |CF|;
 - rows       = |R| demand + K capacity + |M| + |S| site_link + |A| strong_link
-  (+ |A| + |R| single sourcing, + |R| redundancy) + one per site for staffing
-  and funding, plus a few small families (not counted);
+  (+ |A| + |R| single sourcing, + |R| redundancy, + K site_share) + one per
+  site for staffing and funding, plus a few small families (not counted);
+- with resilience, T loss scenarios (sites with arcs): + (|T|−1)·|A| flows x^t,
+  + |T|·|R| + (|T|−1)·K rows, + 2(|T|−1)·|A| + (|T|−1)·Σ_K |M(s,k)| nonzeros;
 - nonzeros   = Σ_A (1 + |M(s,k)|) strong_link + |A| demand + |A| + |M| capacity
   + 2|M| + |M| + |S| site links + |A| objective (+ 3|A| single sourcing,
   + Σ_A |M(s,k)| redundancy) + |CS| + |CF| + 2|M| contributors.
@@ -71,6 +73,18 @@ def model_size(network: Network) -> ModelSize:
     if settings.redundancy > 1:
         rows += demand
         nonzeros += per_arc_modules
+    if settings.max_share_per_site is not None:
+        rows += site_services
+        nonzeros += arcs
+    if settings.resilience > 0:
+        # loss scenarios t ∈ T (sites with arcs): x^t on the arcs of the other sites,
+        # resilience_demand per (t, r), resilience_capacity per (t, s, k) with s ≠ t
+        losses = len({a.site_id for a in network.arcs.values()})
+        pair_modules = sum(len(network.modules_of(s, k)) for s, k in
+                           {(a.site_id, a.service) for a in network.arcs.values()})
+        variables += (losses - 1) * arcs
+        rows += losses * demand + (losses - 1) * site_services
+        nonzeros += 2 * (losses - 1) * arcs + (losses - 1) * pair_modules
     if network.scenario.contributors:
         pairs = _contributor_pairs(network)
         variables += pairs

@@ -11,7 +11,7 @@ every problem at once (SPEC §2). Rules, in order:
 5. key columns are unique (``duplicate_keys``);
 6. ids refer to existing records (``references``);
 7. cross-field rules: min ≤ max bounds, unknown country codes (warning),
-   sites that can never open (warning), settings this version cannot honour.
+   sites that can never open (warning).
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ def validate(raw: RawWorkbook, overrides: Mapping[str, str] | None = None) -> Va
     if settings.scenario_name is None:
         settings = settings.updated(scenario_name=raw.path.stem)
     _check_references(tables, records, partial, issues)
-    _check_supported(settings, issues)
     _check_bounds_order(settings, tables, records, issues)
     _check_countries(tables, records, issues)
     _check_sites_can_open(tables, records, issues)
@@ -235,15 +234,6 @@ def _check_references(tables: dict[str, RawTable], records: dict[str, list[Recor
 
 
 # -- 7: cross-field rules -------------------------------------------------------------
-
-def _check_supported(settings: Settings, issues: list[Issue]) -> None:
-    """A setting this version cannot honour is an error, never silently ignored."""
-    if settings.resilience > 0:
-        issues.append(Issue("error", "Settings resilience",
-                            f"N-1 resilience ({settings.resilience}) is not available in this "
-                            "version of hubopt, so no plan could promise it.",
-                            "Set resilience to 0 (or leave it blank)."))
-
 
 def _check_bounds_order(settings: Settings, tables: dict[str, RawTable],
                         records: dict[str, list[Record]], issues: list[Issue]) -> None:

@@ -1,12 +1,17 @@
 """Write a Plan as the result workbook of SPEC §5.
 
 Sheets: Summary, Map (the plan drawn, with the ``hubopt[map]`` extra) and
-Charts (native Excel charts of the tables), Hubs, Flows, Sectors, then
-Staffing, Funding and Contributors when the scenario has contributors,
-Changes against a previous plan, Diagnosis when no plan exists, Locations
+Charts (native Excel charts of the tables), Diagnosis when no plan exists,
+Hubs, Flows, Sectors, Stress (the loss of each open site in turn), Resilience
+(with resilience > 0), then Staffing, Funding and Contributors when the
+scenario has contributors, Changes against a previous plan, Locations
 (coordinates and threat of every site and sector, what ``hubopt map`` redraws
 from) and Inputs (settings, input hash, versions, timings). With a plan,
 ``<stem>_map.png`` and ``<stem>_map.svg`` are written beside the workbook.
+
+When no plan exists the elastic re-solve's relaxed plan (SPEC §3.4) fills
+Hubs to Contributors so the planner sees what the diagnosis assumes; those
+sheets get a red tab and a note in A1, and the Summary says NOT FEASIBLE.
 
 Every string is written as a text cell, so a site called ``=HYPERLINK(...)``
 stays text; numbers stay numbers with a number format. The file is written
@@ -23,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -53,6 +59,13 @@ COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {
     "latitude": ("latitude [deg]", "0.0000"),
     "longitude": ("longitude [deg]", "0.0000"),
     "threat": ("threat [0-1]", "0.00"),
+    "unserved": ("unserved [units/period]", "#,##0.##"),
+    "unserved_share": ("unserved_share", "0.0%"),
+    "avg_hours_rise": ("avg_hours_rise [h]", "0.0"),
+    "max_hours_rise": ("max_hours_rise [h]", "0.0"),
+    "cost_rise": ("cost_rise [currency]", "#,##0.00"),
+    "unserved_without": ("unserved_without [units/period]", "#,##0.##"),
+    "unserved_with": ("unserved_with [units/period]", "#,##0.##"),
 }
 
 SUMMARY_MEANING: dict[str, str] = {
@@ -77,6 +90,9 @@ SUMMARY_MEANING: dict[str, str] = {
     "output": "Path of this workbook.",
 }
 
+NOT_FEASIBLE = ("NOT FEASIBLE: the relaxed plan of the diagnosis, which breaks the limits "
+                "listed in the Diagnosis sheet. Do not implement it.")
+RELAXED_TAB = "C00000"
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 
@@ -115,14 +131,21 @@ def build_workbook(plan: Plan,
         table_sheet(book, "Diagnosis", pd.DataFrame(
             [(issue.where, issue.message, issue.fix) for issue in plan.diagnosis],
             columns=["where", "finding", "what to change"]), wide=True)
-    if plan.has_plan:
-        table_sheet(book, "Hubs", plan.hubs)
-        table_sheet(book, "Flows", plan.flows)
-        table_sheet(book, "Sectors", plan.sectors)
+    if plan.has_plan or plan.relaxed:
+        sheets = [table_sheet(book, "Hubs", plan.hubs),
+                  table_sheet(book, "Flows", plan.flows),
+                  table_sheet(book, "Sectors", plan.sectors)]
+        if plan.has_plan and len(plan.stress.columns):
+            table_sheet(book, "Stress", plan.stress)
+        if plan.has_plan and len(plan.resilience.columns):
+            table_sheet(book, "Resilience", plan.resilience)
         if plan.scenario.contributors:
-            table_sheet(book, "Staffing", plan.staffing, amount_unit="personnel")
-            table_sheet(book, "Funding", plan.funding, amount_unit="currency/year")
-            table_sheet(book, "Contributors", plan.contributors)
+            sheets += [table_sheet(book, "Staffing", plan.staffing, amount_unit="personnel"),
+                       table_sheet(book, "Funding", plan.funding, amount_unit="currency/year"),
+                       table_sheet(book, "Contributors", plan.contributors)]
+        if plan.relaxed:
+            for sheet in sheets:
+                _mark_not_feasible(sheet)
     if plan.changes is not None:
         table_sheet(book, "Changes", plan.changes)
     table_sheet(book, LOCATIONS_SHEET, locations_table(plan))
@@ -133,6 +156,21 @@ def build_workbook(plan: Plan,
         table_sheet(book, title, table)
     _inputs_sheet(book, plan)
     return book
+
+
+def _mark_not_feasible(sheet) -> None:
+    """Red tab and a note on A1: this sheet shows the relaxed plan, not a plan."""
+    sheet.sheet_properties.tabColor = RELAXED_TAB
+    sheet["A1"].comment = Comment(NOT_FEASIBLE, "hubopt")
+
+
+def column_format(column: str) -> tuple[str, str | None]:
+    """Header text with unit, and number format, of a result column."""
+    if column in COLUMN_FORMATS:
+        return COLUMN_FORMATS[column]
+    if column.startswith("unserved_"):  # unserved_<service> of the Stress sheet
+        return (f"{column} [units/period]", "#,##0.##")
+    return (column, None)
 
 
 def put(sheet, row: int, column: int, value: Any, number_format: str | None = None):
@@ -150,19 +188,20 @@ def header_row(sheet, names: list[str]) -> None:
 
 
 def table_sheet(book, title: str, frame: pd.DataFrame, amount_unit: str | None = None,
-                 wide: bool = False) -> None:
+                 wide: bool = False):
     sheet = book.create_sheet(title)
     columns = list(frame.columns)
-    headers = [COLUMN_FORMATS.get(c, (c, None))[0] for c in columns]
+    headers = [column_format(c)[0] for c in columns]
     if amount_unit:
         headers = [f"amount [{amount_unit}]" if c == "amount" else h
                    for c, h in zip(columns, headers)]
     header_row(sheet, headers)
-    formats = [COLUMN_FORMATS.get(c, (c, None))[1] for c in columns]
+    formats = [column_format(c)[1] for c in columns]
     for row, values in enumerate(frame.itertuples(index=False, name=None), start=2):
         for column, (value, fmt) in enumerate(zip(values, formats), start=1):
             put(sheet, row, column, value, fmt)
     _fit_widths(sheet, headers, frame, wide)
+    return sheet
 
 
 def _fit_widths(sheet, headers: list[str], frame: pd.DataFrame, wide: bool) -> None:
@@ -184,6 +223,14 @@ def _summary_sheet(book, plan: Plan) -> None:
         fmt = "0.00%" if key == "mip_gap" else "#,##0.00" if isinstance(value, float) else None
         put(sheet, row, 2, value, fmt)
         put(sheet, row, 3, SUMMARY_MEANING.get(key, ""))
+    if plan.relaxed:
+        row = len(plan.summary) + 2
+        put(sheet, row, 1, "note")
+        put(sheet, row, 2, NOT_FEASIBLE)
+        put(sheet, row, 3, "Figures above are those of the relaxed plan; shortfall is the "
+            "demand it leaves unserved.")
+        sheet.cell(row=row, column=2).font = Font(bold=True, color=RELAXED_TAB)
+        sheet.sheet_properties.tabColor = RELAXED_TAB
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["B"].width = 40
     sheet.column_dimensions["C"].width = 80

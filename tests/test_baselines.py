@@ -45,18 +45,31 @@ def every_family():
          Permission("NLD", "POL", may_staff=False)])
 
 
+def resilience():
+    """N-1 resilience and the site share cap on the base case (§3.2, threat)."""
+    return base(resilience=0.5, max_share_per_site=0.8)
+
+
+def elastic_every_family():
+    """every_family plus resilience and site share: every slack family at once."""
+    return every_family().with_settings(resilience=0.5, max_share_per_site=0.9)
+
+
 SCENARIOS = {
     "base": base,
     "every_family": every_family,
     "stability": lambda: base(stability_penalty=7),
+    "resilience": resilience,
+    "elastic": elastic_every_family,
 }
 PREVIOUS = {"stability": [("B", "goods", "std")]}
+ELASTIC = {"elastic"}
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_lp_matches_the_baseline(name, tmp_path):
     written = hubopt.write_lp(SCENARIOS[name](), tmp_path / f"{name}.lp",
-                              previous_plan=PREVIOUS.get(name, ()))
+                              previous_plan=PREVIOUS.get(name, ()), elastic=name in ELASTIC)
     baseline = BASELINES / f"{name}.lp"
     if os.environ.get("HUBOPT_UPDATE_BASELINES"):
         baseline.write_text(written.read_text())
@@ -76,6 +89,21 @@ def test_every_family_names_each_constraint_as_the_formulation():
                    "funding_contributor_cap"):
         assert f"_{family}" in text, family
         assert f"`{family}`" in formulation, family
+
+
+def test_resilience_and_elastic_baselines_name_their_families():
+    text = (BASELINES / "resilience.lp").read_text()
+    formulation = (BASELINES.parent / "formulation.md").read_text()
+    for family in ("resilience_demand", "resilience_capacity", "site_share"):
+        assert f"_{family}" in text, family
+        assert f"`{family}`" in formulation, family
+    elastic = (BASELINES / "elastic.lp").read_text()
+    for family in hubopt.model.SLACK_WEIGHTS:
+        if family in ("site_count_min", "site_count_max", "budget"):
+            assert f"slack_{family}" in elastic, family    # scalar slacks
+        else:
+            assert f"slack_{family}(" in elastic, family
+        assert f"`slack_{family}" in formulation, family
 
 
 def test_every_family_scenario_solves_to_its_hand_optimum():

@@ -47,11 +47,17 @@ def test_solve_writes_the_result_workbook_and_json(tiny_book, tmp_path):
     assert summary["total_cost"] == pytest.approx(200)
     assert summary["open_sites"] == 1
     assert summary["output"] == str(out)
-    assert list(summary) == list(hubopt.results.SUMMARY_KEYS)
+    assert list(summary) == [*hubopt.results.SUMMARY_KEYS, "stress"]
+    # losing A (the only hub) leaves all 100 units unserved and ships nothing
+    assert summary["stress"] == [{
+        "rank": 1, "site_id": "A", "name": "Alpha", "country": "POL", "unserved": 100.0,
+        "unserved_share": 1.0, "unserved_goods": 100.0, "avg_hours_rise": None,
+        "max_hours_rise": None, "cost_rise": -100.0}]
 
     book = load_workbook(out)
     assert book.sheetnames == ["Summary", "Map", "Charts", "Hubs", "Flows", "Sectors",
-                               "Locations", "Inputs"]
+                               "Stress", "Locations", "Inputs"]
+    assert "Diagnosis" not in book.sheetnames  # a feasible plan never has one
     assert book["Hubs"]["A1"].value == "site_id"
     assert book["Hubs"].freeze_panes == "A2"
     assert book["Summary"]["A4"].value == "objective"
@@ -142,10 +148,25 @@ def test_infeasible_exits_4_with_a_diagnosis_sheet(tiny_book, tmp_path):
     result = run("solve", tiny_book, "-o", out, "--set", "budget=50", "--json")
     assert result.exit_code == 4
     assert json.loads(result.stdout.splitlines()[0])["status"] == "infeasible"
-    assert "No feasible plan exists:" in result.stderr
+    assert json.loads(result.stdout.splitlines()[0])["stress"] == []
+    assert "No feasible plan exists." in result.stderr
+    assert "1. Settings budget: the hubs needed cost 80 a year, 30 over the budget of 50." \
+        in result.stderr
     book = load_workbook(out)
-    assert book.sheetnames == ["Summary", "Diagnosis", "Locations", "Inputs"]
-    assert "solver proved" in book["Diagnosis"]["B2"].value
+    assert book.sheetnames == ["Summary", "Diagnosis", "Hubs", "Flows", "Sectors", "Locations",
+                               "Inputs"]
+    assert [c.value for c in book["Diagnosis"][2]] == [
+        "Settings budget", "the hubs needed cost 80 a year, 30 over the budget of 50.",
+        "Raise Settings budget by 30 to 80."]
+    # the relaxed plan is shown, and marked as not feasible everywhere
+    summary = summary_of(out)
+    assert summary["status"] == "infeasible"
+    assert summary["note"].startswith("NOT FEASIBLE")
+    assert summary["hub_cost"] == pytest.approx(80)
+    for name in ("Hubs", "Flows", "Sectors"):
+        assert book[name].sheet_properties.tabColor.rgb.endswith("C00000")
+        assert book[name]["A1"].comment.text.startswith("NOT FEASIBLE")
+    assert result_table(out, "Hubs")["site_id"].tolist() == ["B"]
 
 
 def test_presolve_infeasibility_names_the_row(tmp_path):
@@ -224,3 +245,25 @@ def test_verbose_solve_in_a_real_process_shows_solver_output(tiny_book, tmp_path
     assert "highs: Running HiGHS" in done.stderr
     assert "highs: highs:" not in done.stderr
     assert "tiny: optimal" in done.stdout
+
+
+def test_the_example_with_a_tiny_budget_ends_with_what_to_change(tmp_path):
+    out = tmp_path / "o.xlsx"
+    result = run("solve", "-o", out, "-q", "--set", "budget=1")
+    assert result.exit_code == 4
+    # the budget needed is the least hub cost that serves all demand under every other
+    # limit: solve the example with only hub costs in the objective
+    from hubopt.example import example_scenario
+    cheapest = hubopt.solve(example_scenario().with_settings(
+        value_of_time=0.0, transport_cost_per_unit_km=0.0, value_at_risk=0.0), stress=False)
+    needed = round(cheapest.summary["objective"])
+    lines = result.stdout.strip().splitlines()
+    assert lines == [
+        f"Paris declaration hubs (illustrative): infeasible; relaxed plan (NOT feasible) and "
+        f"diagnosis written to {out}",
+        "What to change:",
+        f"  1. Raise Settings budget by {needed - 1:,} to {needed:,}."]
+    assert result.stderr.strip().splitlines() == [
+        "No feasible plan exists. What stands in the way (the elastic re-solve, largest first):",
+        f"  1. Settings budget: the hubs needed cost {needed:,} a year, {needed - 1:,} over the "
+        "budget of 1."]

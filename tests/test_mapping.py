@@ -117,7 +117,7 @@ def test_result_workbook_has_map_charts_and_locations(tiny_plan, offline, tmp_pa
     assert png.stat().st_size > 20_000 and svg.read_text(encoding="utf-8").startswith("<?xml")
     book = load_workbook(out)
     assert book.sheetnames == ["Summary", "Map", "Charts", "Hubs", "Flows", "Sectors",
-                               "Locations", "Inputs"]
+                               "Stress", "Locations", "Inputs"]
     images = book["Map"]._images
     assert len(images) == 1 and images[0].anchor._from.row == 2   # at A3
     assert images[0].format == "png"

@@ -252,11 +252,16 @@ def test_capacity_below_demand_is_found_before_solving():
     assert "total demand 100 exceeds" in plan.diagnosis[0].message
 
 
-def test_infeasibility_only_the_solver_sees_is_reported():
+def test_infeasibility_only_the_solver_sees_is_diagnosed_by_the_elastic_model():
+    # budget 50 < 80, the cheapest hub: raise it by 30; the relaxed plan opens B
     plan = hubopt.solve(base(budget=50))
-    assert plan.status == "infeasible"
-    assert "solver proved" in plan.diagnosis[0].message
-    assert plan.hubs.empty
+    assert plan.status == "infeasible" and plan.relaxed and not plan.has_plan
+    assert [str(i) for i in plan.diagnosis] == [
+        "Settings budget: the hubs needed cost 80 a year, 30 over the budget of 50. "
+        "Raise Settings budget by 30 to 80."]
+    assert set(plan.hubs["site_id"]) == {"B"}
+    assert plan.summary["shortfall"] == pytest.approx(0, abs=1e-6)
+    assert plan.stress.empty
 
 
 def test_stability_penalty_needs_a_previous_plan():

@@ -30,8 +30,11 @@ def run(*args):
 
 
 @pytest.mark.parametrize("scenario", [base(), base(single_sourcing=True),
-                                      base(redundancy=2), example_scenario()],
-                         ids=["base", "single_sourcing", "redundancy", "example"])
+                                      base(redundancy=2), example_scenario(),
+                                      example_scenario().with_settings(resilience=0.5,
+                                                                       max_share_per_site=0.5)],
+                         ids=["base", "single_sourcing", "redundancy", "example",
+                              "example_resilience"])
 def test_size_is_counted_without_building(scenario):
     network = build_network(scenario)
     size = model_size(network)

@@ -335,9 +335,16 @@ def test_computed_route_needs_coordinates(tmp_path):
         "Routes, or set missing_routes = forbid."]
 
 
-def test_a_setting_this_version_cannot_honour_is_an_error(tmp_path):
+def test_resilience_is_accepted_and_threat_settings_are_range_checked(tmp_path):
     sheets = tiny_sheets()
-    sheets["Settings"].append(["resilience", 0.5])
+    sheets["Settings"] += [["resilience", 0.5], ["max_threat", 0.4],
+                           ["max_share_per_site", 0.7]]
+    settings = load(tmp_path, sheets).scenario.settings
+    assert (settings.resilience, settings.max_threat, settings.max_share_per_site) == \
+        (0.5, 0.4, 0.7)
+    sheets = tiny_sheets()
+    sheets["Settings"] += [["max_threat", 1.5], ["max_share_per_site", 0]]
     assert errors_of(tmp_path, sheets) == [
-        "Settings resilience: N-1 resilience (0.5) is not available in this version of hubopt, "
-        "so no plan could promise it. Set resilience to 0 (or leave it blank)."]
+        "Settings!B5: max_threat: '1.5' is out of range; expected a number from 0 to 1.",
+        "Settings!B6: max_share_per_site: '0' is out of range; expected a number above 0, "
+        "at most 1."]
