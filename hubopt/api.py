@@ -101,6 +101,7 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
     threads = settings.threads if threads is None else threads
 
     network = build_network(scenario)
+    network_seconds = time.perf_counter() - started
     notes = list(warnings) + network.notes
     for note in network.notes:
         log.info("%s", note)
@@ -126,7 +127,8 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
         log.info("start: previous plan %s", outcome.start)
     log.info("solve: %s, objective %s, gap %s (%.2f s)", outcome.status,
              _fmt(outcome.objective), _fmt_gap(outcome.gap), outcome.seconds)
-    timings = {"build_seconds": build_seconds, "solve_seconds": outcome.seconds,
+    timings = {"network_seconds": network_seconds, "build_seconds": build_seconds,
+               "solve_seconds": outcome.seconds, "highs_seconds": outcome.highs_seconds,
                "time_limit_seconds": time_limit, "mip_gap_requested": mip_gap,
                "threads": threads, "variables": model.nvariables(),
                "constraints": model.nconstraints(), "arcs": len(network.arcs)}
@@ -135,7 +137,9 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
                        previous_modules=len(previous_plan),
                        mip_start=str(outcome.start) if outcome.start else "not used")
     if outcome.has_plan:
+        clock = time.perf_counter()
         plan = extract_plan(model, network, outcome)
+        timings["extract_seconds"] = time.perf_counter() - clock
         if stress:
             start = time.perf_counter()
             plan.stress = stress_test(plan, network, time_limit=time_limit)

@@ -64,6 +64,7 @@ class SolveOutcome:
     seconds: float
     log: str = ""
     start: MipStart | None = None
+    highs_seconds: float | None = None  # inside HiGHS; the rest of ``seconds`` is hand-off
 
     @property
     def has_plan(self) -> bool:
@@ -208,7 +209,9 @@ def _classify(results, model, seconds: float, text: str) -> SolveOutcome:
     else:
         objective = bound = None
     return SolveOutcome(status, condition.name, objective, bound,
-                        relative_gap(objective, bound), seconds, text)
+                        relative_gap(objective, bound), seconds, text,
+                        highs_seconds=getattr(getattr(results, "timing_info", None),
+                                              "highs_time", None))
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:

@@ -1,0 +1,64 @@
+"""Benchmarks: ``python -m benchmarks published|theatre ...`` (see docs/benchmarks.md).
+
+    python -m benchmarks published --set small        # → docs/benchmarks.md
+    python -m benchmarks theatre --scales 0.25,0.5,1  # → docs/theatre.md
+
+Not part of the test suite: the small set takes minutes, the large set hours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from benchmarks.run import (
+    SETS,
+    isolated,
+    profile_theatre,
+    published_markdown,
+    run_published,
+    theatre_markdown,
+)
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    published = commands.add_parser("published", help="reproduce published optima")
+    published.add_argument("--set", choices=sorted(SETS), default="small")
+    published.add_argument("--only", nargs="*", help="instance keys, e.g. cap41 capa-8000")
+    published.add_argument("--time-limit", type=float, default=3600.0)
+    published.add_argument("-o", "--output", type=Path, default=DOCS / "benchmarks.md")
+    theatre = commands.add_parser("theatre", help="stage profile of theatre-scale runs")
+    theatre.add_argument("--scales", default="0.25,0.5,1,2")
+    theatre.add_argument("--time-limit", type=float, default=600.0)
+    theatre.add_argument("--mip-gap", type=float, default=0.005)
+    theatre.add_argument("-o", "--output", type=Path, default=DOCS / "theatre.md")
+    args = parser.parse_args(argv)
+    command = "python -m benchmarks " + shlex.join(sys.argv[1:] if argv is None else argv)
+
+    if args.command == "published":
+        keys = args.only or SETS[args.set]
+        rows = run_published(keys, args.time_limit, log=lambda m: print(m, file=sys.stderr))
+        text = published_markdown(rows, command)
+    else:
+        rows = []
+        for scale in (float(s) for s in args.scales.split(",")):
+            row = isolated(profile_theatre, scale, args.time_limit, args.mip_gap)
+            print(f"scale {scale:g}: {row['status']} total {row['total']:.1f} s, "
+                  f"peak {row['peak_mb']:.0f} MB", file=sys.stderr)
+            rows.append(row)
+        text = theatre_markdown(rows, command)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
