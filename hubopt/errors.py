@@ -45,6 +45,10 @@ class InputError(HuboptError):
         lines += [f"  {issue}" for issue in self.issues]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self):
+        # rebuild from the issues, not the message, when sent between processes
+        return (type(self), (self.issues, self.warnings))
+
 
 class UsageError(HuboptError):
     """The command was called wrongly (exit 2)."""

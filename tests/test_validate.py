@@ -348,3 +348,12 @@ def test_resilience_is_accepted_and_threat_settings_are_range_checked(tmp_path):
         "Settings!B5: max_threat: '1.5' is out of range; expected a number from 0 to 1.",
         "Settings!B6: max_share_per_site: '0' is out of range; expected a number above 0, "
         "at most 1."]
+
+
+def test_input_errors_survive_being_sent_between_processes():
+    import pickle
+    error = InputError([hubopt.Issue("error", "Sites!D3", "latitude: 'north' is not a number.")],
+                       [hubopt.Issue("warning", "Notes", "ignored.")])
+    copy = pickle.loads(pickle.dumps(error))
+    assert copy.issues == error.issues and copy.warnings == error.warnings
+    assert str(copy) == str(error)
