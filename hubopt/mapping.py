@@ -409,7 +409,7 @@ def png_bytes(drawn: DrawnMap) -> bytes:
 def save(drawn: DrawnMap, path: str | Path) -> Path:
     """Write the map to ``path`` atomically; the format follows the suffix (.png, .svg,
     .pdf). OutputError when it cannot be written."""
-    from .xlsx import write_files_atomically
+    from .atomic import write_files_atomically
 
     path = Path(path)
     kind = path.suffix.lstrip(".").lower() or "png"

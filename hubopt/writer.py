@@ -32,10 +32,11 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .atomic import write_files_atomically
 from .charts import add_charts
 from .mapdata import LOCATIONS_SHEET, locations_table, map_data_from_plan
 from .results import Plan
-from .xlsx import set_value, write_files_atomically
+from .xlsx import set_value
 
 # Header text (with unit) and number format of each result column.
 COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {

@@ -21,18 +21,14 @@ quote keeps a spreadsheet from running it as a formula, as OWASP advises).
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import uuid
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from .errors import OutputError
+from .atomic import write_files_atomically
 
 EXCEL_CELL_LIMIT = 32_767
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -79,59 +75,3 @@ def save_atomically(book: Workbook, path: str | Path) -> Path:
     Raises OutputError when the file cannot be written; the folder is then as before.
     """
     return write_files_atomically([(Path(path), book.save)])[0]
-
-
-def write_files_atomically(files: Sequence[tuple[Path, Callable[[Path], Any]]]) -> list[Path]:
-    """Write files that belong together (a result workbook and its map images).
-
-    Each ``writer(temporary_path)`` writes one file under a temporary name beside
-    its final path; only when all are written are they renamed into place, the
-    first (the workbook, the one most likely open in Excel) first. If any write or
-    that first rename fails, every temporary file and every folder made for them
-    is removed and OutputError is raised: the folders are as they were.
-    """
-    created: list[Path] = []  # folders made for these files, deepest first
-    staged: list[tuple[Path, Path]] = []
-    current = Path(files[0][0]) if files else Path()
-    try:
-        for path, writer in files:
-            current = Path(path)
-            _make_folders(current.parent, created)
-            temporary = current.with_name(f".{current.name}.{uuid.uuid4().hex[:8]}.tmp")
-            staged.append((temporary, current))
-            writer(temporary)
-        for temporary, path in staged:
-            current = path
-            os.replace(temporary, path)
-    except OSError as exc:
-        _remove_quietly([t for t, _ in staged], created)
-        raise OutputError(current, exc) from exc
-    except BaseException:
-        _remove_quietly([t for t, _ in staged], created)
-        raise
-    return [path for _, path in staged]
-
-
-def _make_folders(folder: Path, created: list[Path]) -> None:
-    """Create ``folder`` and its missing parents, recording each in ``created``
-    (deepest first) as soon as it exists."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    for each in reversed(missing):
-        each.mkdir()
-        created.insert(0, each)
-
-
-def _remove_quietly(temporaries: list[Path], folders: list[Path]) -> None:
-    for temporary in temporaries:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except OSError:
-            break
