@@ -149,6 +149,10 @@ class _Collector:
         return factor * pyo.value(repn.constant)
 
 
+def _constant(expr) -> bool:
+    return isinstance(expr, _NUMBER) or not expr.is_potentially_variable()
+
+
 def compile_lp(model) -> CompiledLp:
     """The active constraints and the one active objective of ``model`` as a
     :class:`CompiledLp` (row i is the i-th active constraint in Pyomo's order)."""
@@ -165,15 +169,22 @@ def compile_lp(model) -> CompiledLp:
         i = len(rows)
         expr = con.expr
         kind = expr.__class__
-        if kind is InequalityExpression and len(expr.args) == 2:
+        if (kind is InequalityExpression or kind is EqualityExpression) \
+                and len(expr.args) == 2:
+            # Pyomo's normal form: a constant side is a bound, else body = left − right
             left, right = expr.args
-            constant = collect.add(left, i) + collect.add(right, i, -1.0)
-            low, high = -np.inf, -constant
-        elif kind is EqualityExpression:
-            left, right = expr.args
-            constant = collect.add(left, i) + collect.add(right, i, -1.0)
-            low = high = -constant
-        else:   # ranged and everything else: Pyomo's normal form lower ≤ body ≤ upper
+            if _constant(left):
+                bound, constant = pyo.value(left), collect.add(right, i)
+                low, high = bound - constant, np.inf
+            elif _constant(right):
+                bound, constant = pyo.value(right), collect.add(left, i)
+                low, high = -np.inf, bound - constant
+            else:
+                bound, constant = 0.0, collect.add(left, i) + collect.add(right, i, -1.0)
+                low, high = -np.inf, -constant
+            if kind is EqualityExpression:
+                low = high = bound - constant
+        else:   # ranged and everything else: lower ≤ body ≤ upper
             low_value, body, high_value = con.to_bounded_expression(evaluate_bounds=True)
             constant = collect.add(body, i)
             low = -np.inf if low_value is None else low_value - constant

@@ -26,6 +26,7 @@ from typing import Any
 
 import highspy
 import numpy as np
+from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
@@ -138,12 +139,15 @@ def solve_direct(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     and load the incumbent into the Pyomo variables."""
     begin = time.perf_counter()
     compiled = compile_lp(model)
-    highs = highspy.Highs()
     options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap, "time_limit": time_limit,
                "log_to_console": False, "output_flag": True, **(highs_options or {})}
     if threads:
         options["threads"] = threads
     with _HighsLogWatcher(verbose) as watcher:
+        banner = io.StringIO()      # HiGHS's banner (first Highs of a process) goes to fd 1
+        with capture_output(banner, capture_fd=True):
+            highs = highspy.Highs()
+        watcher.write(banner.getvalue())
         highs.cbLogging.subscribe(lambda event: watcher.write(event.message))
         try:
             for name, value in options.items():
