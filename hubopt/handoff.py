@@ -36,6 +36,8 @@ from pyomo.core.expr.numeric_expr import (
 from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
 from pyomo.repn import generate_standard_repn
 
+from .gcpause import collection_paused
+
 _NUMBER = (int, float)
 
 
@@ -156,6 +158,11 @@ def _constant(expr) -> bool:
 def compile_lp(model) -> CompiledLp:
     """The active constraints and the one active objective of ``model`` as a
     :class:`CompiledLp` (row i is the i-th active constraint in Pyomo's order)."""
+    with collection_paused():
+        return _compile(model)
+
+
+def _compile(model) -> CompiledLp:
     collect = _Collector()
     objectives = list(model.component_data_objects(pyo.Objective, active=True))
     if len(objectives) != 1:

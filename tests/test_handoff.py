@@ -118,3 +118,17 @@ def test_fixed_variables_are_constants_of_the_matrix():
     fixed = compile_lp(model)
     assert len(fixed.columns) == len(every.columns) - 1
     assert id(model.z["A"]) not in {id(var) for var in fixed.columns}
+
+
+@pytest.mark.parametrize("handoff, target", [("direct", "run"), ("pyomo", "solve")])
+def test_a_solver_crash_is_a_solver_error_on_both_paths(handoff, target, monkeypatch):
+    from hubopt import solver
+    from hubopt.errors import SolverError
+
+    def crash(self, *args, **kwargs):
+        raise RuntimeError("HiGHS aborted: out of memory")
+    owner = solver.highspy.Highs if handoff == "direct" else solver.Highs
+    monkeypatch.setattr(owner, target, crash)
+    with pytest.raises(SolverError, match="HiGHS failed: HiGHS aborted: out of memory"):
+        solve_model(build_model(build_network(base())), time_limit=60, mip_gap=0,
+                    handoff=handoff)
