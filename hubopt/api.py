@@ -122,8 +122,9 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
     start = time.perf_counter()
     model = build_model(network, previous_plan)
     build_seconds = time.perf_counter() - start
+    variables, constraints = model.nvariables(), model.nconstraints()   # each walks the model
     log.info("build: %d variables, %d constraints from %d arcs (%.2f s)",
-             model.nvariables(), model.nconstraints(), len(network.arcs), build_seconds)
+             variables, constraints, len(network.arcs), build_seconds)
     start = start_values(model, network, previous_plan) if previous_plan and mip_start else None
     outcome = solve_model(model, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                           verbose=verbose, start=start, handoff=handoff)
@@ -134,8 +135,8 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
     timings = {"network_seconds": network_seconds, "build_seconds": build_seconds,
                "solve_seconds": outcome.seconds, "highs_seconds": outcome.highs_seconds,
                "time_limit_seconds": time_limit, "mip_gap_requested": mip_gap,
-               "threads": threads, "variables": model.nvariables(),
-               "constraints": model.nconstraints(), "arcs": len(network.arcs)}
+               "threads": threads, "variables": variables,
+               "constraints": constraints, "arcs": len(network.arcs)}
     if previous_plan:
         timings.update(previous_plan=previous.source or None, previous_sha256=previous.sha256,
                        previous_modules=len(previous_plan),

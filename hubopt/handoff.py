@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import (
     LinearExpression,
     MonomialTermExpression,
@@ -39,6 +40,7 @@ from pyomo.repn import generate_standard_repn
 from .gcpause import collection_paused
 
 _NUMBER = (int, float)
+_VAR = VarData
 
 
 @dataclass
@@ -116,10 +118,7 @@ class _Collector:
             if coef.__class__ in _NUMBER or not coef.is_potentially_variable():
                 return self._term(var, factor * pyo.value(coef), row)
         elif kind is LinearExpression or kind is SumExpression:
-            constant = 0.0
-            for arg in expr.args:
-                constant += self.add(arg, row, factor)
-            return constant
+            return self._sum(expr, row, factor)
         elif kind is NegationExpression:
             return self.add(expr.args[0], row, -factor)
         elif kind is ProductExpression:
@@ -133,6 +132,31 @@ class _Collector:
         elif not expr.is_potentially_variable():
             return factor * pyo.value(expr)
         return self._fallback(expr, row, factor)
+
+    def _sum(self, expr, row: int, factor: float) -> float:
+        """A sum, its plain terms (c·v, v with a numeric c) read inline: the hot loop."""
+        column_of, rows, cols, values = self.column_of, self.rows, self.cols, self.values
+        constant = 0.0
+        for arg in expr.args:
+            kind = arg.__class__
+            if kind is MonomialTermExpression:
+                coef, var = arg._args_
+                if coef.__class__ not in _NUMBER or var.fixed:
+                    constant += self.add(arg, row, factor)
+                    continue
+                coef = factor * coef
+            elif kind is _VAR and not arg.fixed:
+                var, coef = arg, factor
+            else:
+                constant += self.add(arg, row, factor)
+                continue
+            j = column_of.get(id(var))
+            if j is None:
+                j = self.column(var)
+            rows.append(row)
+            cols.append(j)
+            values.append(coef)
+        return constant
 
     def _term(self, var, coef: float, row: int) -> float:
         if var.fixed:
