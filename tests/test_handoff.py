@@ -132,3 +132,27 @@ def test_a_solver_crash_is_a_solver_error_on_both_paths(handoff, target, monkeyp
     with pytest.raises(SolverError, match="HiGHS failed: HiGHS aborted: out of memory"):
         solve_model(build_model(build_network(base())), time_limit=60, mip_gap=0,
                     handoff=handoff)
+
+
+def test_forms_outside_the_hub_model_compile_to_the_same_optimum():
+    # ranged rows, a constant on the left, a maximised objective with a constant, a
+    # mutable parameter and a non-linear-looking but linear product (fallback walk)
+    m = hubopt.model.pyo.ConcreteModel()
+    pyo = hubopt.model.pyo
+    m.p = pyo.Param(initialize=2.0, mutable=True)
+    m.x = pyo.Var(bounds=(0, 10))
+    m.y = pyo.Var(within=pyo.NonNegativeIntegers, bounds=(0, 7))
+    m.ranged = pyo.Constraint(expr=pyo.inequality(1, m.x + m.y, 8.5))
+    m.left = pyo.Constraint(expr=3 >= m.x - m.y)
+    m.product = pyo.Constraint(expr=(m.x + 1) * (m.p - 1) <= 6)     # x + 1 ≤ 6
+    m.objective = pyo.Objective(expr=m.p * m.x + 3 * m.y + 5, sense=pyo.maximize)
+    compiled = compile_lp(m)
+    assert list(compiled.row_lower) == [1, -float("inf"), -float("inf")]
+    assert list(compiled.row_upper) == [8.5, 3, 5]              # x − y ≤ 3; x ≤ 5
+    assert compiled.offset == 5 and compiled.sense == -1
+    assert list(compiled.integrality) == [0, 1]
+    outcome = solve_model(m, time_limit=60, mip_gap=0)
+    # y is worth more than x: y = 7 (its bound), then x = 8.5 − 7 = 1.5: 3 + 21 + 5 = 29
+    assert outcome.status == "optimal"
+    assert outcome.objective == pytest.approx(29)
+    assert (m.x.value, m.y.value) == (pytest.approx(1.5), pytest.approx(7))
