@@ -143,7 +143,7 @@ def test_forms_outside_the_hub_model_compile_to_the_same_optimum():
     m.x = pyo.Var(bounds=(0, 10))
     m.y = pyo.Var(within=pyo.NonNegativeIntegers, bounds=(0, 7))
     m.ranged = pyo.Constraint(expr=pyo.inequality(1, m.x + m.y, 8.5))
-    m.left = pyo.Constraint(expr=3 >= m.x - m.y)
+    m.left = pyo.Constraint(expr=3 >= m.x - m.y)   # noqa: SIM300 - the constant on the left
     m.product = pyo.Constraint(expr=(m.x + 1) * (m.p - 1) <= 6)     # x + 1 ≤ 6
     m.objective = pyo.Objective(expr=m.p * m.x + 3 * m.y + 5, sense=pyo.maximize)
     compiled = compile_lp(m)
