@@ -2,6 +2,7 @@
 
     python -m benchmarks published --set small        # → docs/benchmarks.md
     python -m benchmarks theatre --scales 0.25,0.5,1  # → docs/theatre.md
+    python -m benchmarks handoff --scales 0.25,0.5,1  # → docs/profile.md (build + hand-off)
 
 Not part of the test suite: the small set takes minutes, the large set hours.
 """
@@ -13,6 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from benchmarks import handoff as handoff_profile
 from benchmarks.run import (
     SETS,
     isolated,
@@ -38,7 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     theatre.add_argument("--scales", default="0.25,0.5,1,2")
     theatre.add_argument("--time-limit", type=float, default=600.0)
     theatre.add_argument("--mip-gap", type=float, default=0.005)
+    theatre.add_argument("--memory-budget-mb", type=float, default=16_000.0,
+                         help="refuse models estimated above this (hubopt's default: 4000)")
+    theatre.add_argument("--handoff", choices=["direct", "pyomo"], default="direct")
     theatre.add_argument("-o", "--output", type=Path, default=DOCS / "theatre.md")
+    handoff = commands.add_parser("handoff", help="build + hand-off to HiGHS, µs per non-zero")
+    handoff.add_argument("--scales", default="0.25,0.5,1")
+    handoff.add_argument("--handoffs", default="direct,pyomo")
+    handoff.add_argument("--repeat", type=int, default=3)
+    handoff.add_argument("-o", "--output", type=Path, default=DOCS / "profile.md")
     args = parser.parse_args(argv)
     command = "python -m benchmarks " + shlex.join(sys.argv[1:] if argv is None else argv)
 
@@ -46,10 +56,22 @@ def main(argv: list[str] | None = None) -> int:
         keys = args.only or SETS[args.set]
         rows = run_published(keys, args.time_limit, log=lambda m: print(m, file=sys.stderr))
         text = published_markdown(rows, command)
+    elif args.command == "handoff":
+        rows = handoff_profile.profile([float(s) for s in args.scales.split(",")],
+                                       args.handoffs.split(","), args.repeat,
+                                       log=lambda m: print(m, file=sys.stderr))
+        table = handoff_profile.markdown(rows, command)
+        old = args.output.read_text() if args.output.exists() else ""
+        begin, end = "<!-- handoff table -->", "<!-- end handoff table -->"
+        if begin in old and end in old:      # keep the prose around the generated table
+            text = old[:old.index(begin) + len(begin)] + "\n" + table + old[old.index(end):]
+        else:
+            text = f"# Build and hand-off profile\n\n{begin}\n{table}{end}\n"
     else:
         rows = []
         for scale in (float(s) for s in args.scales.split(",")):
-            row = isolated(profile_theatre, scale, args.time_limit, args.mip_gap)
+            row = isolated(profile_theatre, scale, args.time_limit, args.mip_gap,
+                           args.memory_budget_mb, args.handoff)
             print(f"scale {scale:g}: {row['status']} total {row['total']:.1f} s, "
                   f"peak {row['peak_mb']:.0f} MB", file=sys.stderr)
             rows.append(row)

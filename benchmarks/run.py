@@ -80,7 +80,8 @@ def _matches(objective: float | None, published: float | None) -> bool:
     return abs(objective - published) <= max(1e-6 * abs(published), 1e-3)
 
 
-def profile_theatre(scale: float, time_limit: float, mip_gap: float) -> dict:
+def profile_theatre(scale: float, time_limit: float, mip_gap: float,
+                    memory_budget_mb: float | None = None, handoff: str = "direct") -> dict:
     """Every stage of one theatre run, read to written result: seconds and peak memory."""
     import hubopt
     from benchmarks.theatre import theatre
@@ -94,7 +95,8 @@ def profile_theatre(scale: float, time_limit: float, mip_gap: float) -> dict:
         start = time.perf_counter()
         validated = hubopt.load_scenario(workbook)
         stages["read + validate"] = time.perf_counter() - start
-        plan = hubopt.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap)
+        plan = hubopt.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
+                            memory_budget_mb=memory_budget_mb, handoff=handoff)
         run = plan.run
         stages["network"] = run.get("network_seconds", 0.0)
         stages["build (Pyomo)"] = run.get("build_seconds", 0.0)

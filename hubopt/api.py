@@ -72,7 +72,7 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
           previous_plan: PreviousPlan | Iterable[ModuleKey] = (), mip_start: bool = True,
           warnings: Iterable[Issue] = (),
           memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB,
-          stress: bool = True) -> Plan:
+          stress: bool = True, handoff: str = "direct") -> Plan:
     """Find the cheapest plan for ``scenario`` (SPEC §3).
 
     Options left as None take the scenario's Settings. A model whose estimated
@@ -90,6 +90,10 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
     stability_penalty, is handed to HiGHS as a MIP start (unless ``mip_start``
     is false; ``plan.run["mip_start"]`` says whether HiGHS accepted it) and
     gives ``plan.changes``, the Changes sheet (§3.3).
+
+    ``handoff`` selects how the main solve reaches HiGHS: ``direct`` (bulk
+    matrix, the default) or ``pyomo`` (Pyomo's persistent interface, for
+    comparison); see :func:`hubopt.solver.solve_model`.
     """
     previous = previous_plan if isinstance(previous_plan, PreviousPlan) \
         else PreviousPlan.of_modules(previous_plan)
@@ -118,11 +122,12 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
     start = time.perf_counter()
     model = build_model(network, previous_plan)
     build_seconds = time.perf_counter() - start
+    variables, constraints = model.nvariables(), model.nconstraints()   # each walks the model
     log.info("build: %d variables, %d constraints from %d arcs (%.2f s)",
-             model.nvariables(), model.nconstraints(), len(network.arcs), build_seconds)
+             variables, constraints, len(network.arcs), build_seconds)
     start = start_values(model, network, previous_plan) if previous_plan and mip_start else None
     outcome = solve_model(model, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                          verbose=verbose, start=start)
+                          verbose=verbose, start=start, handoff=handoff)
     if outcome.start is not None:
         log.info("start: previous plan %s", outcome.start)
     log.info("solve: %s, objective %s, gap %s (%.2f s)", outcome.status,
@@ -130,8 +135,8 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
     timings = {"network_seconds": network_seconds, "build_seconds": build_seconds,
                "solve_seconds": outcome.seconds, "highs_seconds": outcome.highs_seconds,
                "time_limit_seconds": time_limit, "mip_gap_requested": mip_gap,
-               "threads": threads, "variables": model.nvariables(),
-               "constraints": model.nconstraints(), "arcs": len(network.arcs)}
+               "threads": threads, "variables": variables,
+               "constraints": constraints, "arcs": len(network.arcs)}
     if previous_plan:
         timings.update(previous_plan=previous.source or None, previous_sha256=previous.sha256,
                        previous_modules=len(previous_plan),

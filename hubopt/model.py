@@ -56,7 +56,9 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
+from pyomo.core.expr.numeric_expr import LinearExpression
 
+from .gcpause import collection_paused
 from .network import ModuleKey, Network
 
 # Weight w_f of each slack family in the elastic objective (SPEC §3.4). A slack is
@@ -107,6 +109,11 @@ def build_model(network: Network, previous_plan: Iterable[ModuleKey] = (), *,
     the weighted total slack (§3.4): the model always has a solution, and its
     non-zero slacks say what stands between the scenario and a plan.
     """
+    with collection_paused():
+        return _build(network, previous_plan, elastic)
+
+
+def _build(network: Network, previous_plan: Iterable[ModuleKey], elastic: bool):
     model = pyo.ConcreteModel(name="hubopt_elastic" if elastic else "hubopt")
     model.network = network  # kept for result extraction; not a Pyomo component
     model.elastic = elastic
@@ -270,19 +277,37 @@ def add_cost_expressions(model, network: Network, previous_plan: set[ModuleKey])
         sum(sites[s].site_cost * model.z[s] for s in model.S if sites[s].site_cost)
         + sum(network.modules[m].fixed_cost * model.y[m] for m in model.M
               if network.modules[m].fixed_cost)))
-    model.transport_cost = pyo.Expression(expr=sum(
-        arcs[a].cost_per_unit * model.x[a] for a in model.A if arcs[a].cost_per_unit))
-    model.time_cost = pyo.Expression(expr=sum(
-        settings.value_of_time * demand[arcs[a].demand_key].priority * arcs[a].hours * model.x[a]
-        for a in model.A if settings.value_of_time and arcs[a].hours))
-    model.risk_cost = pyo.Expression(expr=sum(
-        settings.value_at_risk * sites[a[0]].threat * model.x[a]
-        for a in model.A if settings.value_at_risk and sites[a[0]].threat))
+    flows = list(model.x.items())    # (arc, x) in the order of A, without per-arc lookups
+    model.transport_cost = pyo.Expression(expr=_linear([
+        arcs[a].cost_per_unit * x for a, x in flows if arcs[a].cost_per_unit]))
+    value_of_time, value_at_risk = settings.value_of_time, settings.value_at_risk
+    model.time_cost = pyo.Expression(expr=_linear([
+        value_of_time * demand[arcs[a].demand_key].priority * arcs[a].hours * x
+        for a, x in flows if value_of_time and arcs[a].hours]))
+    model.risk_cost = pyo.Expression(expr=_linear([
+        value_at_risk * sites[a[0]].threat * x
+        for a, x in flows if value_at_risk and sites[a[0]].threat]))
     penalty = settings.stability_penalty if previous_plan else 0.0  # no plan, no change
     model.stability_cost = pyo.Expression(expr=sum(
         penalty * ((1 - model.y[m]) if m in previous_plan else model.y[m])
         for m in model.M if penalty) + sum(
         penalty for m in previous_plan if penalty and m not in network.modules))
+
+
+def _linear(terms: list):
+    """Σ terms as one LinearExpression, built in one step: the same expression as
+    ``sum(terms)`` (0 for no term, the term itself for one), without growing it
+    term by term."""
+    if len(terms) <= 1:
+        return terms[0] if terms else 0
+    return LinearExpression(terms)
+
+
+def _open_modules(model, network: Network) -> dict[tuple[str, str], object]:
+    """Σ_{m ∈ M(s,k)} y_m for every (site, service), built once and shared by the
+    constraints that use it (Pyomo expressions may share sub-expressions)."""
+    return {(s, k): sum(model.y[key] for key in network.modules_of(s, k))
+            for s, k in {(s, k) for s, k, _ in network.modules}}
 
 
 # -- constraints (SPEC §3, numbered as there) ------------------------------------------
@@ -294,11 +319,13 @@ def add_demand(model, network: Network) -> None:
     slack = add_slack(model, "demand", list(network.demand), "units/period",
                       lambda r: network.demand[r].quantity)
 
+    flows = dict(model.x.items())
+
     def rule(m, sector, service):
         arcs = network.arcs_into((sector, service))
         if not arcs:
             raise ValueError(f"demand row {(sector, service)} has no arc; run the pre-solve checks")
-        return (sum(m.x[a.key] for a in arcs) + _s(slack, (sector, service))
+        return (_linear([flows[a.key] for a in arcs]) + _s(slack, (sector, service))
                 == network.demand[(sector, service)].quantity)
     model.demand = pyo.Constraint(model.R, rule=rule)
 
@@ -309,8 +336,10 @@ def _site_services_with_arcs(network: Network) -> list[tuple[str, str]]:
 
 def add_capacity(model, network: Network) -> None:
     """(2) Σ_{r of service k} x_sr ≤ Σ_{m ∈ M(s,k)} capacity_m·y_m."""
+    flows = dict(model.x.items())
+
     def rule(m, site, service):
-        return (sum(m.x[a.key] for a in network.arcs_from(site, service))
+        return (_linear([flows[a.key] for a in network.arcs_from(site, service)])
                 <= sum(network.modules[k].capacity * m.y[k]
                        for k in network.modules_of(site, service)))
     model.capacity = pyo.Constraint(
@@ -343,10 +372,13 @@ def add_site_link(model, network: Network) -> None:
 def add_strong_link(model, network: Network) -> None:
     """(5) x_sr ≤ quantity_r·Σ_{m ∈ M(s,k)} y_m: a valid inequality that tightens the
     LP relaxation (nothing flows from a closed module)."""
+    flows = dict(model.x.items())
+    modules = _open_modules(model, network)
+    demand = network.demand
+
     def rule(m, site, sector, service):
-        quantity = network.demand[(sector, service)].quantity
-        return m.x[site, sector, service] <= quantity * sum(
-            m.y[key] for key in network.modules_of(site, service))
+        return flows[site, sector, service] <= demand[(sector, service)].quantity * modules.get(
+            (site, service), 0)
     model.strong_link = pyo.Constraint(model.A, rule=rule)
 
 

@@ -26,10 +26,12 @@ from typing import Any
 
 import highspy
 import numpy as np
+from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from .errors import SolverError
+from .handoff import CompiledLp, compile_lp
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +73,13 @@ class SolveOutcome:
         return self.status in ("optimal", "time_limit")
 
 
+HANDOFFS = ("direct", "pyomo")
+
+
 def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
                 verbose: bool = False, highs_options: Mapping[str, Any] | None = None,
-                solver: Highs | None = None, start: Mapping[Any, float] | None = None
-                ) -> SolveOutcome:
+                solver: Highs | None = None, start: Mapping[Any, float] | None = None,
+                handoff: str = "direct") -> SolveOutcome:
     """Solve ``model`` with HiGHS; load the incumbent into the model if there is one.
 
     ``time_limit`` in seconds, ``mip_gap`` relative, ``threads`` 0 = HiGHS default.
@@ -85,7 +90,17 @@ def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     ``start`` maps discrete Pyomo variables to values (a MIP start, SPEC §3.3):
     HiGHS completes the continuous variables and, when that is feasible, starts
     from the result; ``outcome.start`` says whether it did.
+
+    ``handoff`` says how the model reaches HiGHS: ``direct`` (default) compiles it
+    to one matrix (:mod:`hubopt.handoff`) and runs a fresh ``highspy.Highs``;
+    ``pyomo`` goes through Pyomo's persistent interface, as a given ``solver``
+    always does. Both hand HiGHS the same LP (tests/test_handoff.py).
     """
+    if handoff not in HANDOFFS:
+        raise ValueError(f"handoff must be one of {HANDOFFS}, not {handoff!r}")
+    if solver is None and handoff == "direct":
+        return solve_direct(model, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                            verbose=verbose, highs_options=highs_options, start=start)
     solver = solver if solver is not None else WarmStartHighs()
     if start and not isinstance(solver, WarmStartHighs):
         raise TypeError("a MIP start needs a WarmStartHighs solver")
@@ -113,6 +128,100 @@ def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     if start:
         outcome = replace(outcome, start=read_start_report(watcher.text, len(start)))
     return outcome
+
+
+def solve_direct(model, *, time_limit: float, mip_gap: float, threads: int = 0,
+                 verbose: bool = False, highs_options: Mapping[str, Any] | None = None,
+                 start: Mapping[Any, float] | None = None) -> SolveOutcome:
+    """:func:`solve_model` through the bulk hand-off: compile ``model`` with
+    :func:`hubopt.handoff.compile_lp`, pass it to a fresh ``highspy.Highs`` with
+    the same options as the persistent path, classify the outcome the same way
+    and load the incumbent into the Pyomo variables."""
+    begin = time.perf_counter()
+    compiled = compile_lp(model)
+    options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap, "time_limit": time_limit,
+               "log_to_console": False, "output_flag": True, **(highs_options or {})}
+    if threads:
+        options["threads"] = threads
+    with _HighsLogWatcher(verbose) as watcher:
+        banner = io.StringIO()      # HiGHS's banner (first Highs of a process) goes to fd 1
+        with capture_output(banner, capture_fd=True):
+            highs = highspy.Highs()
+        watcher.write(banner.getvalue())
+        highs.cbLogging.subscribe(lambda event: watcher.write(event.message))
+        try:
+            for name, value in options.items():
+                if highs.setOptionValue(name, value) == highspy.HighsStatus.kError:
+                    raise SolverError(f"HiGHS refused the option {name} = {value!r}")
+            if highs.passModel(compiled.highs_lp()) == highspy.HighsStatus.kError:
+                raise SolverError("HiGHS refused the model (passModel failed)")
+            if start:
+                _set_start(highs, compiled, start)
+            highs.run()
+        except SolverError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a solver crash is not the planner's fault
+            raise SolverError(f"HiGHS failed: {exc}") from exc
+        finally:
+            highs.cbLogging.clear()
+    outcome = _classify_direct(highs, compiled, watcher.text)
+    outcome = replace(outcome, seconds=time.perf_counter() - begin)
+    if start:
+        outcome = replace(outcome, start=read_start_report(watcher.text, len(start)))
+    return outcome
+
+
+def _set_start(highs: highspy.Highs, compiled: CompiledLp, start: Mapping[Any, float]) -> None:
+    column_of = {id(var): j for j, var in enumerate(compiled.columns)}
+    pairs = sorted((column_of[id(var)], float(value)) for var, value in start.items()
+                   if id(var) in column_of and value is not None)
+    index = np.array([j for j, _ in pairs], dtype=np.int32)
+    values = np.array([v for _, v in pairs], dtype=np.double)
+    if highs.setSolution(len(pairs), index, values) == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS refused the MIP start (setSolution failed).")
+
+
+_ERRORS = ("kLoadError", "kModelError", "kPresolveError", "kSolveError", "kPostsolveError")
+# HiGHS model status → the name of Pyomo's TerminationCondition, as the persistent path reports
+_TERMINATION = {"kOptimal": "convergenceCriteriaSatisfied", "kInfeasible": "provenInfeasible",
+                "kUnboundedOrInfeasible": "infeasibleOrUnbounded", "kUnbounded": "unbounded",
+                "kObjectiveBound": "objectiveLimit", "kObjectiveTarget": "objectiveLimit",
+                "kTimeLimit": "maxTimeLimit", "kIterationLimit": "iterationLimit",
+                "kSolutionLimit": "iterationLimit", **dict.fromkeys(_ERRORS, "error")}
+
+
+def _classify_direct(highs: highspy.Highs, compiled: CompiledLp, text: str) -> SolveOutcome:
+    """The persistent path's classification (:func:`_classify`) on a highspy run."""
+    status = highs.getModelStatus()
+    name = status.name if hasattr(status, "name") else str(status).split(".")[-1]
+    termination = _TERMINATION.get(name, "unknown")
+    info = highs.getInfo()
+    feasible = info.primal_solution_status == 2
+    objective = info.objective_function_value if feasible else None
+    if info.mip_node_count == -1:       # an LP: the bound is the optimum, when proven
+        bound = objective if feasible and name == "kOptimal" else None
+    else:
+        bound = info.mip_dual_bound
+    if name == "kOptimal":
+        outcome = "optimal"
+    elif name in ("kInfeasible", "kUnboundedOrInfeasible"):
+        outcome = "infeasible"
+    elif termination == "error":
+        raise SolverError(f"HiGHS stopped with an error:\n{text[-2000:]}")
+    elif objective is not None:
+        outcome = "time_limit"
+    else:
+        outcome = "no_solution"
+    if outcome in ("optimal", "time_limit"):
+        values = highs.getSolution().col_value
+        for var, value in zip(compiled.columns, values, strict=True):
+            var.set_value(value, skip_validation=True)
+        if bound is None and outcome == "optimal":
+            bound = objective
+    else:
+        objective = bound = None
+    return SolveOutcome(outcome, termination, objective, bound, relative_gap(objective, bound),
+                        0.0, text, highs_seconds=highs.getRunTime())
 
 
 class WarmStartHighs(Highs):
