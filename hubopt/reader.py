@@ -67,7 +67,8 @@ class RawTable:
 
     ``columns`` maps a schema column name to its 1-based column index;
     ``rows`` holds ``(excel_row_number, values)`` with ``values`` indexed
-    from 0 for column A.
+    from 0 for column A (a row may stop early or run on with None: read
+    values through :meth:`value`).
     """
 
     sheet: str
@@ -294,12 +295,14 @@ def _typed(value: Any) -> Any:
 # -- formulas, merged cells and error values: openpyxl, only at sheets that have any --
 
 _MARKERS = re.compile(rb"<(?:\w+:)?(?:f|mergeCell)[\s>/]")
-_OPENPYXL_MARKERS = re.compile(rb"<(?:\w+:)?(?:f|mergeCell)[\s>/]|\st=[\"']e[\"']")
+_OPENPYXL_MARKERS = re.compile(
+    rb"<(?:\w+:)?(?:f|mergeCell)[\s>/]|\st=[\"']e[\"']|<!DOCTYPE")
 
 
 def _needs_openpyxl(worksheet) -> bool:
     """Whether the sheet's XML has a formula, a merged range or an error cell
-    (``t="e"``), which calamine reads as plain values or blanks."""
+    (``t="e"``), which calamine reads as plain values or blanks, or a DTD:
+    openpyxl parses through defusedxml, which refuses entity tricks by name."""
     return _scan(worksheet, _OPENPYXL_MARKERS)
 
 
