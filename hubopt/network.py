@@ -259,7 +259,9 @@ def _computed_routes(s_idx: np.ndarray, t_idx: np.ndarray, site_ids: list[str],
     lon_s = np.array([np.nan if s.longitude is None else s.longitude for s in site_list])
     lat_t = np.array([np.nan if t.latitude is None else t.latitude for t in sector_list])
     lon_t = np.array([np.nan if t.longitude is None else t.longitude for t in sector_list])
-    lacking = (np.isnan(lat_s) | np.isnan(lon_s))[s_idx] | (np.isnan(lat_t) | np.isnan(lon_t))[t_idx]
+    no_site = np.isnan(lat_s) | np.isnan(lon_s)
+    no_sector = np.isnan(lat_t) | np.isnan(lon_t)
+    lacking = no_site[s_idx] | no_sector[t_idx]
     if lacking.any():
         _require_coordinates([(site_ids[i], sector_ids[j]) for i, j in
                               zip(s_idx[lacking].tolist(), t_idx[lacking].tolist())],

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from hubopt.instance import Route, Scenario
 import numpy as np
 
+from hubopt.instance import Route, Scenario
 from hubopt.network import Arc, _require_coordinates
 from hubopt.routes import road_km, route_cost_per_unit, route_hours
 
@@ -36,7 +36,7 @@ def _build_arcs(scenario: Scenario, sites, modules, sectors, demand) -> dict:
             pairs.add((site_id, sector_id))
     computed = _computed_routes(sorted(pairs), routes, sites, sectors, scenario)
 
-    arcs: dict[ArcKey, Arc] = {}
+    arcs: dict = {}
     for (sector_id, service), row in demand.items():
         for site_id in sites_by_service.get(service, []):
             if (site_id, sector_id) not in pairs:
