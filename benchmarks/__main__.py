@@ -87,9 +87,21 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
         text = theatre_markdown(rows, command)
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    if args.command == "published" and args.output.exists():
+        text += _kept_sections(args.output.read_text())
     args.output.write_text(text)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+KEPT = "\n## Aggregate-capacity inequality"
+
+
+def _kept_sections(old: str) -> str:
+    """Sections of docs/benchmarks.md written by hand or by another command
+    (from the inequality heading on), kept when the table is regenerated."""
+    at = old.find(KEPT)
+    return old[at:] if at >= 0 else ""
 
 
 if __name__ == "__main__":
