@@ -110,7 +110,8 @@ def build_model(network: Network, previous_plan: Iterable[ModuleKey] = (), *,
     the weighted total slack (§3.4): the model always has a solution, and its
     non-zero slacks say what stands between the scenario and a plan.
     ``aggregate_capacity=False`` leaves out the valid inequality of that name
-    (for measuring what it does; the feasible set and optimum are the same).
+    (for measuring what it does; the feasible set and optimum are the same);
+    the elastic model never has it.
     """
     with collection_paused():
         return _build(network, previous_plan, elastic, aggregate_capacity)
@@ -130,7 +131,7 @@ def _build(network: Network, previous_plan: Iterable[ModuleKey], elastic: bool,
         model.objective = pyo.Objective(expr=cost, sense=pyo.minimize)
     add_demand(model, network)
     add_capacity(model, network)
-    if aggregate_capacity:
+    if aggregate_capacity and not elastic:
         add_aggregate_capacity(model, network)
     add_one_size(model, network)
     add_site_link(model, network)
@@ -364,7 +365,9 @@ def add_aggregate_capacity(model, network: Network) -> None:
     with several sizes); what it adds is one explicit knapsack row per service
     from which HiGHS derives cover and MIR cuts (docs/benchmarks.md measures it).
 
-    Elastic: + Σ_{r of k} slack_demand[r], so it stays valid when rows go unserved.
+    Not in the elastic model (build_model leaves it out there): the diagnosis
+    model is small and solved for its slacks, not for speed. Should it be
+    added, + Σ_{r of k} slack_demand[r] keeps it valid when rows go unserved.
     """
     total: dict[str, float] = defaultdict(float)
     for (_, service), row in network.demand.items():
@@ -372,13 +375,10 @@ def add_aggregate_capacity(model, network: Network) -> None:
     modules = defaultdict(list)
     for site, service in _site_services_with_arcs(network):
         modules[service].extend(network.modules_of(site, service))
-    slack = getattr(model, "slack_demand", None) if model.elastic else None
 
     def rule(m, service):
-        unserved = (sum(slack[r] for r in network.demand if r[1] == service)
-                    if slack is not None else 0)
         return (sum(min(network.modules[key].capacity, total[service]) * m.y[key]
-                    for key in modules[service]) + unserved >= total[service])
+                    for key in modules[service]) >= total[service])
     model.aggregate_capacity = pyo.Constraint(
         pyo.Set(initialize=sorted(s for s in total if modules[s]), ordered=True), rule=rule)
 

@@ -39,11 +39,9 @@ def test_row_uses_min_of_capacity_and_service_demand():
     assert pyo.value(lower) == 100
 
 
-def test_elastic_row_counts_unserved_demand():
+def test_elastic_model_leaves_it_out():
     model = build_model(build_network(_two_sizes()), elastic=True)
-    coefficients, _ = _coefficients(model)
-    assert coefficients["slack_demand[K,goods]"] == 1
-    assert coefficients["slack_demand[L,goods]"] == 1
+    assert not hasattr(model, "aggregate_capacity")
 
 
 def test_switch_leaves_it_out():
