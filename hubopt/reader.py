@@ -203,14 +203,13 @@ def _read_table(canonical: str, worksheet, values: _CalamineValues,
     table = RawTable(canonical, worksheet.title)
     if hasattr(worksheet, "reset_dimensions"):
         worksheet.reset_dimensions()  # some writers store a wrong sheet size
-    if _needs_openpyxl(worksheet):
+    formulas, merged = {}, []
+    rows = None if _needs_openpyxl(worksheet) else values.rows(worksheet.title)
+    if rows is None:
         formulas, merged = _formulas_and_merges(worksheet)
         rows = (tuple(_raw_value(cell, number, index, formulas)
                       for index, cell in enumerate(cells, start=1))
                 for number, cells in enumerate(worksheet.iter_rows(), start=1))
-    else:
-        formulas, merged = {}, []
-        rows = values.rows(worksheet.title)
     header = next(rows, None) or ()
     known = set(sheet.column_names)
     for index, text in enumerate(header, start=1):
@@ -262,17 +261,25 @@ class _CalamineValues:
     Rows come as tuples from column A, numbered from row 1, with openpyxl's
     types: blank → None (calamine gives ''), whole numbers → int, a date cell →
     datetime (calamine gives a date when the time is 00:00). The workbook opens
-    on first use only.
+    on first use only. Where calamine cannot read a file or sheet that openpyxl
+    opened, :meth:`rows` gives None and the sheet is read by openpyxl.
     """
 
     def __init__(self, path: Path):
         self.path = path
         self._book: CalamineWorkbook | None = None
+        self._failed = False
 
     def rows(self, title: str):
-        if self._book is None:
-            self._book = CalamineWorkbook.from_path(str(self.path))
-        data = self._book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        if self._failed:
+            return None
+        try:
+            if self._book is None:
+                self._book = CalamineWorkbook.from_path(str(self.path))
+            data = self._book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        except Exception:  # noqa: BLE001 - calamine is stricter than openpyxl on some files
+            self._failed = True
+            return None
         return (tuple(_typed(v) for v in row) for row in data)
 
     def close(self) -> None:

@@ -73,6 +73,21 @@ def test_error_cells_still_reach_validation_as_excel_errors(tmp_path):
     assert isinstance(value, reader.ExcelError) and value.code == "#DIV/0!"
 
 
+def test_a_file_calamine_refuses_is_read_by_openpyxl(tmp_path, monkeypatch):
+    path = write_book(tmp_path / "tiny.xlsx", tiny_sheets())
+    expected = read_workbook(path)
+
+    class Refusing:
+        @staticmethod
+        def from_path(_):
+            raise ValueError("calamine cannot read this")
+
+    monkeypatch.setattr(reader, "CalamineWorkbook", Refusing)
+    again = read_workbook(path)
+    for name, table in expected.tables.items():
+        assert _typed_rows(again.tables[name]) == _typed_rows(table)
+
+
 @pytest.fixture(scope="module")
 def routes_100k(tmp_path_factory):
     """200 sites × 500 sectors of Routes (100,000 rows), written write-only (no
