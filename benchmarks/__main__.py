@@ -3,6 +3,7 @@
     python -m benchmarks published --set small        # → docs/benchmarks.md
     python -m benchmarks theatre --scales 0.25,0.5,1  # → docs/theatre.md
     python -m benchmarks handoff --scales 0.25,0.5,1  # → docs/profile.md (build + hand-off)
+    python -m benchmarks inequality --only cap131 capa-8000   # with/without, to stdout
 
 Not part of the test suite: the small set takes minutes, the large set hours.
 """
@@ -49,9 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     handoff.add_argument("--handoffs", default="direct,pyomo")
     handoff.add_argument("--repeat", type=int, default=3)
     handoff.add_argument("-o", "--output", type=Path, default=DOCS / "profile.md")
+    inequality = commands.add_parser("inequality",
+                                     help="aggregate_capacity on and off: nodes and seconds")
+    inequality.add_argument("--only", nargs="+", required=True, help="instance keys")
+    inequality.add_argument("--time-limit", type=float, default=300.0)
     args = parser.parse_args(argv)
     command = "python -m benchmarks " + shlex.join(sys.argv[1:] if argv is None else argv)
 
+    if args.command == "inequality":
+        from benchmarks.inequality import compare, markdown
+        rows = compare(args.only, args.time_limit, log=lambda m: print(m, file=sys.stderr))
+        print(markdown(rows, command))
+        return 0
     if args.command == "published":
         keys = args.only or SETS[args.set]
         rows = run_published(keys, args.time_limit, log=lambda m: print(m, file=sys.stderr))
@@ -77,9 +87,21 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
         text = theatre_markdown(rows, command)
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    if args.command == "published" and args.output.exists():
+        text += _kept_sections(args.output.read_text())
     args.output.write_text(text)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+KEPT = "\n## Aggregate-capacity inequality"
+
+
+def _kept_sections(old: str) -> str:
+    """Sections of docs/benchmarks.md written by hand or by another command
+    (from the inequality heading on), kept when the table is regenerated."""
+    at = old.find(KEPT)
+    return old[at:] if at >= 0 else ""
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ class Settings:
     max_threat: float | None = None
     max_share_per_site: float | None = None
     readiness_weeks: float | None = None
+    max_arcs_per_demand: int | None = None
     stability_penalty: float = 0.0
     time_limit_seconds: float = 600.0
     mip_gap: float = 0.0001

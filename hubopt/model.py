@@ -15,6 +15,7 @@ p_cs ≥ 0                   personnel of contributor c at s                 ``p
 f_cs ≥ 0                   funding of contributor c at s (currency/year)   ``f[c,s]``
 (1) demand                 Σ_s x_sr = q_r                                  ``demand``
 (2) capacity               Σ_r x_sr ≤ Σ_m cap_m·y_m                        ``capacity``
+(2a) aggregate_capacity    Σ_{m of k} min(cap_m, D_k)·y_m ≥ D_k (valid)    ``aggregate_capacity``
 (3) one_size               Σ_{m∈M(s,k)} y_m ≤ 1                            ``one_size``
 (4) site_link              y_m ≤ z_s;  z_s ≤ Σ_{m∈M(s)} y_m                ``site_link_module``,
                                                                            ``site_link_any``
@@ -100,7 +101,7 @@ class SlackFamily:
 
 
 def build_model(network: Network, previous_plan: Iterable[ModuleKey] = (), *,
-                elastic: bool = False) -> pyo.ConcreteModel:
+                elastic: bool = False, aggregate_capacity: bool = True) -> pyo.ConcreteModel:
     """Build the MIP of SPEC §3 over ``network``.
 
     ``previous_plan`` lists the modules open in an earlier plan; with a
@@ -108,12 +109,16 @@ def build_model(network: Network, previous_plan: Iterable[ModuleKey] = (), *,
     With ``elastic`` every relaxable family gets a slack and the objective is
     the weighted total slack (§3.4): the model always has a solution, and its
     non-zero slacks say what stands between the scenario and a plan.
+    ``aggregate_capacity=False`` leaves out the valid inequality of that name
+    (for measuring what it does; the feasible set and optimum are the same);
+    the elastic model never has it.
     """
     with collection_paused():
-        return _build(network, previous_plan, elastic)
+        return _build(network, previous_plan, elastic, aggregate_capacity)
 
 
-def _build(network: Network, previous_plan: Iterable[ModuleKey], elastic: bool):
+def _build(network: Network, previous_plan: Iterable[ModuleKey], elastic: bool,
+           aggregate_capacity: bool):
     model = pyo.ConcreteModel(name="hubopt_elastic" if elastic else "hubopt")
     model.network = network  # kept for result extraction; not a Pyomo component
     model.elastic = elastic
@@ -126,6 +131,8 @@ def _build(network: Network, previous_plan: Iterable[ModuleKey], elastic: bool):
         model.objective = pyo.Objective(expr=cost, sense=pyo.minimize)
     add_demand(model, network)
     add_capacity(model, network)
+    if aggregate_capacity and not elastic:
+        add_aggregate_capacity(model, network)
     add_one_size(model, network)
     add_site_link(model, network)
     add_strong_link(model, network)
@@ -344,6 +351,36 @@ def add_capacity(model, network: Network) -> None:
                        for k in network.modules_of(site, service)))
     model.capacity = pyo.Constraint(
         pyo.Set(initialize=_site_services_with_arcs(network), dimen=2, ordered=True), rule=rule)
+
+
+def add_aggregate_capacity(model, network: Network) -> None:
+    """Valid inequality, per service k with demand:
+    Σ_{(s,k) with an arc} Σ_{m ∈ M(s,k)} min(capacity_m, D_k)·y_m ≥ D_k,
+    D_k = Σ_{r of service k} q_r (units/period).
+
+    Exact: every row is served in full (demand), only through open modules of
+    its service at sites with an arc (capacity), and a module at least as large
+    as D_k covers the service alone, hence min(·, D_k). Its plain form is the
+    sum of those rows, so it adds little to the LP bound (the min lifting some,
+    with several sizes); what it adds is one explicit knapsack row per service
+    from which HiGHS derives cover and MIR cuts (docs/benchmarks.md measures it).
+
+    Not in the elastic model (build_model leaves it out there): the diagnosis
+    model is small and solved for its slacks, not for speed. Should it be
+    added, + Σ_{r of k} slack_demand[r] keeps it valid when rows go unserved.
+    """
+    total: dict[str, float] = defaultdict(float)
+    for (_, service), row in network.demand.items():
+        total[service] += row.quantity
+    modules = defaultdict(list)
+    for site, service in _site_services_with_arcs(network):
+        modules[service].extend(network.modules_of(site, service))
+
+    def rule(m, service):
+        return (sum(min(network.modules[key].capacity, total[service]) * m.y[key]
+                    for key in modules[service]) >= total[service])
+    model.aggregate_capacity = pyo.Constraint(
+        pyo.Set(initialize=sorted(s for s in total if modules[s]), ordered=True), rule=rule)
 
 
 def add_one_size(model, network: Network) -> None:

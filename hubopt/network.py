@@ -116,7 +116,7 @@ def build_network(scenario: Scenario) -> Network:
                if settings.ceasefire or not s.requires_ceasefire}
     demand = {d.key: d for d in sorted(scenario.demand, key=lambda d: d.key)
               if d.quantity > 0 and d.sector_id in sectors}
-    arcs = _build_arcs(scenario, sites, modules, sectors, demand)
+    arcs = _build_arcs(scenario, sites, modules, sectors, demand, notes)
     return Network(scenario, sites, modules, demand, sectors, arcs, notes)
 
 
@@ -129,64 +129,151 @@ def threatened_sites(scenario: Scenario) -> list[str]:
 
 
 def _build_arcs(scenario: Scenario, sites: dict[str, Site], modules: dict[ModuleKey, HubOption],
-                sectors: dict[str, Sector], demand: dict[DemandKey, Demand]) -> dict[ArcKey, Arc]:
-    settings = scenario.settings
-    routes: dict[tuple[str, str], Route] = {(r.site_id, r.sector_id): r for r in scenario.routes}
-    sites_by_service: dict[str, list[str]] = defaultdict(list)
+                sectors: dict[str, Sector], demand: dict[DemandKey, Demand],
+                notes: list[Issue]) -> dict[ArcKey, Arc]:
+    """The usable arcs, sorted by key, built with numpy over all candidate pairs.
+
+    A candidate is (s, r) with s offering r's service. It is an arc when the
+    Routes row allows it (or, with no row, missing_routes = compute) and its
+    hours ≤ max_hours(r). Hours and cost come from the Routes row, blanks
+    computed from coordinates (:mod:`hubopt.routes`). With Settings
+    max_arcs_per_demand = k only the k fastest arcs of each row are kept (ties:
+    the smaller site id), with a note that this heuristic can cut the optimum.
+    """
+    site_ids, sector_ids = list(sites), list(sectors)  # both sorted by id
+    services = sorted({key[1] for key in modules} | {key[1] for key in demand})
+    site_pos = {s: i for i, s in enumerate(site_ids)}
+    sector_pos = {t: j for j, t in enumerate(sector_ids)}
+    table = _RouteTable(scenario, site_pos, sector_pos, len(sector_ids))
+    forbid_missing = scenario.settings.missing_routes == "forbid"
+
+    offering: dict[str, list[int]] = defaultdict(list)
     for site_id, service in sorted({key[:2] for key in modules}):
-        sites_by_service[service].append(site_id)
-
-    # Every (site, sector) pair some demand row could use, and whether it needs computing.
-    pairs: set[tuple[str, str]] = set()
-    for sector_id, service in demand:
-        for site_id in sites_by_service.get(service, []):
-            route = routes.get((site_id, sector_id))
-            if route is None and settings.missing_routes == "forbid":
-                continue
-            if route is not None and not route.allowed:
-                continue
-            pairs.add((site_id, sector_id))
-    computed = _computed_routes(sorted(pairs), routes, sites, sectors, scenario)
-
-    arcs: dict[ArcKey, Arc] = {}
-    for (sector_id, service), row in demand.items():
-        for site_id in sites_by_service.get(service, []):
-            if (site_id, sector_id) not in pairs:
-                continue
-            route = routes.get((site_id, sector_id))
-            hours, cost = computed.get((site_id, sector_id), (None, None))
-            if route is not None and route.hours is not None:
-                hours = route.hours
-            if route is not None and route.cost_per_unit is not None:
-                cost = route.cost_per_unit
-            if row.max_hours is not None and hours > row.max_hours:
-                continue
-            arc = Arc(site_id, sector_id, service, float(hours), float(cost))
-            arcs[arc.key] = arc
-    return dict(sorted(arcs.items()))
-
-
-def _computed_routes(pairs: list[tuple[str, str]], routes: dict[tuple[str, str], Route],
-                     sites: dict[str, Site], sectors: dict[str, Sector],
-                     scenario: Scenario) -> dict[tuple[str, str], tuple[float, float]]:
-    """Hours and unit cost for every pair whose Routes row leaves either blank."""
-    needed = [p for p in pairs if p not in routes
-              or routes[p].hours is None or routes[p].cost_per_unit is None]
-    _require_coordinates(needed, sites, sectors)
-    if not needed:
+        offering[service].append(site_pos[site_id])
+    parts = []
+    for k, service in enumerate(services):
+        rows = [row for key, row in demand.items() if key[1] == service]
+        if not rows or not offering.get(service):
+            continue
+        s_idx = np.repeat(np.array(offering[service], dtype=np.int64), len(rows))
+        t_idx = np.tile(np.array([sector_pos[r.sector_id] for r in rows], dtype=np.int64),
+                        len(offering[service]))
+        limit = np.tile(np.array([np.inf if r.max_hours is None else r.max_hours for r in rows],
+                                 dtype=float), len(offering[service]))
+        found, hours, cost, allowed = table.lookup(s_idx, t_idx)
+        keep = allowed if forbid_missing else (allowed | ~found)
+        parts.append((s_idx[keep], t_idx[keep], np.full(int(keep.sum()), k), hours[keep],
+                      cost[keep], limit[keep]))
+    if not parts:
         return {}
+    s_idx, t_idx, k_idx, hours, cost, limit = (np.concatenate(c) for c in zip(*parts))
+
+    blank = np.isnan(hours) | np.isnan(cost)
+    if blank.any():
+        code = s_idx[blank] * len(sector_ids) + t_idx[blank]
+        unique, back = np.unique(code, return_inverse=True)
+        c_hours, c_cost = _computed_routes(unique // len(sector_ids), unique % len(sector_ids),
+                                           site_ids, sector_ids, sites, sectors, scenario)
+        hours[blank] = np.where(np.isnan(hours[blank]), c_hours[back], hours[blank])
+        cost[blank] = np.where(np.isnan(cost[blank]), c_cost[back], cost[blank])
+    usable = ~(hours > limit)
+    s_idx, t_idx, k_idx, hours, cost = (a[usable] for a in (s_idx, t_idx, k_idx, hours, cost))
+
+    k_max = scenario.settings.max_arcs_per_demand
+    if k_max is not None:
+        kept = _fastest(t_idx, k_idx, hours, s_idx, k_max)
+        if not kept.all():
+            notes.append(Issue(
+                "warning", "Settings",
+                f"max_arcs_per_demand = {k_max} keeps only the {k_max} fastest arcs of each "
+                f"demand row ({int((~kept).sum()):,} of {len(kept):,} arcs dropped): a "
+                "heuristic that can cut the optimal plan.",
+                "Leave max_arcs_per_demand blank for a proven optimum."))
+            s_idx, t_idx, k_idx, hours, cost = (a[kept] for a in
+                                                (s_idx, t_idx, k_idx, hours, cost))
+
+    order = np.lexsort((k_idx, t_idx, s_idx))  # by (site_id, sector_id, service)
+    arcs: dict[ArcKey, Arc] = {}
+    for i, j, k, h, c in zip(s_idx[order].tolist(), t_idx[order].tolist(),
+                             k_idx[order].tolist(), hours[order].tolist(), cost[order].tolist()):
+        key = (site_ids[i], sector_ids[j], services[k])
+        arcs[key] = Arc(*key, h, c)
+    return arcs
+
+
+def _fastest(t_idx: np.ndarray, k_idx: np.ndarray, hours: np.ndarray, s_idx: np.ndarray,
+             k_max: int) -> np.ndarray:
+    """Mask of the ``k_max`` fastest arcs of each demand row (sector, service),
+    ties broken by site (ids sort like their indices)."""
+    order = np.lexsort((s_idx, hours, k_idx, t_idx))
+    group = t_idx[order] * (int(k_idx.max()) + 1) + k_idx[order]
+    start = np.r_[True, group[1:] != group[:-1]]
+    first = np.maximum.accumulate(np.where(start, np.arange(len(order)), 0))
+    keep = np.zeros(len(order), dtype=bool)
+    keep[order] = (np.arange(len(order)) - first) < k_max
+    return keep
+
+
+class _RouteTable:
+    """Routes rows between active sites and sectors, looked up by pair code
+    site_index·n_sectors + sector_index (binary search in the sorted codes)."""
+
+    def __init__(self, scenario: Scenario, site_pos: dict[str, int],
+                 sector_pos: dict[str, int], n_sectors: int):
+        routes: dict[tuple[str, str], Route] = {(r.site_id, r.sector_id): r
+                                                for r in scenario.routes}
+        rows = [(site_pos[a] * n_sectors + sector_pos[b], r) for (a, b), r in routes.items()
+                if a in site_pos and b in sector_pos]
+        rows.sort(key=lambda item: item[0])
+        self.n_sectors = n_sectors
+        self.code = np.array([c for c, _ in rows], dtype=np.int64)
+        self.hours = np.array([np.nan if r.hours is None else r.hours for _, r in rows],
+                              dtype=float)
+        self.cost = np.array([np.nan if r.cost_per_unit is None else r.cost_per_unit
+                              for _, r in rows], dtype=float)
+        self.allowed = np.array([r.allowed for _, r in rows], dtype=bool)
+
+    def lookup(self, s_idx: np.ndarray, t_idx: np.ndarray):
+        """(found, hours, cost, allowed) per pair; NaN hours/cost where the row
+        leaves them blank or there is no row; allowed False where there is no row."""
+        code = s_idx * self.n_sectors + t_idx
+        if not len(self.code):
+            n = len(code)
+            return (np.zeros(n, bool), np.full(n, np.nan), np.full(n, np.nan),
+                    np.zeros(n, bool))
+        pos = np.minimum(np.searchsorted(self.code, code), len(self.code) - 1)
+        found = self.code[pos] == code
+        hours = np.where(found, self.hours[pos], np.nan)
+        cost = np.where(found, self.cost[pos], np.nan)
+        return found, hours, cost, found & self.allowed[pos]
+
+
+def _computed_routes(s_idx: np.ndarray, t_idx: np.ndarray, site_ids: list[str],
+                     sector_ids: list[str], sites: dict[str, Site], sectors: dict[str, Sector],
+                     scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Hours and unit cost of the pairs (site_ids[s_idx], sector_ids[t_idx]) from
+    coordinates (:mod:`hubopt.routes`); InputError when an end has none."""
+    site_list = [sites[i] for i in site_ids]
+    sector_list = [sectors[j] for j in sector_ids]
+    lat_s = np.array([np.nan if s.latitude is None else s.latitude for s in site_list])
+    lon_s = np.array([np.nan if s.longitude is None else s.longitude for s in site_list])
+    lat_t = np.array([np.nan if t.latitude is None else t.latitude for t in sector_list])
+    lon_t = np.array([np.nan if t.longitude is None else t.longitude for t in sector_list])
+    no_site = np.isnan(lat_s) | np.isnan(lon_s)
+    no_sector = np.isnan(lat_t) | np.isnan(lon_t)
+    lacking = no_site[s_idx] | no_sector[t_idx]
+    if lacking.any():
+        _require_coordinates([(site_ids[i], sector_ids[j]) for i, j in
+                              zip(s_idx[lacking].tolist(), t_idx[lacking].tolist())],
+                             sites, sectors)
     settings = scenario.settings
-    site_list = [sites[s] for s, _ in needed]
-    sector_list = [sectors[t] for _, t in needed]
-    km = road_km(np.array([s.latitude for s in site_list], dtype=float),
-                 np.array([s.longitude for s in site_list], dtype=float),
-                 np.array([t.latitude for t in sector_list], dtype=float),
-                 np.array([t.longitude for t in sector_list], dtype=float),
-                 settings.road_factor)
-    cross = np.array([s.country != t.country for s, t in zip(site_list, sector_list)])
+    country_s = np.array([s.country for s in site_list], dtype=object)
+    country_t = np.array([t.country for t in sector_list], dtype=object)
+    km = road_km(lat_s[s_idx], lon_s[s_idx], lat_t[t_idx], lon_t[t_idx], settings.road_factor)
+    cross = country_s[s_idx] != country_t[t_idx]
     hours = route_hours(km, cross, settings.road_speed_kmh, settings.border_delay_hours)
     cost = route_cost_per_unit(km, settings.transport_cost_per_unit_km)
-    return {pair: (float(h), float(c)) for pair, h, c in zip(needed, hours, cost)}
+    return np.asarray(hours, dtype=float), np.asarray(cost, dtype=float)
 
 
 def _require_coordinates(needed: list[tuple[str, str]], sites: dict[str, Site],

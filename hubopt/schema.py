@@ -155,6 +155,10 @@ SETTINGS: tuple[Setting, ...] = (
             "blank = no limit.", lower=0, lower_strict=True, upper=1),
     Setting("readiness_weeks", "number", None, "weeks",
             "Hub options with a longer build time are left out.", lower=0),
+    Setting("max_arcs_per_demand", "integer", None, "arcs",
+            "Keep only this many fastest site links per demand row, to shrink a very large "
+            "model. A heuristic: it can cut the optimal plan. Blank = keep every usable link.",
+            lower=1),
     Setting("stability_penalty", "number", 0.0, "currency per module",
             "Cost per module opened or closed relative to the previous plan.", lower=0),
     Setting("time_limit_seconds", "number", 600.0, "seconds", "Solver wall-clock limit.",

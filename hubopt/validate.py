@@ -96,33 +96,57 @@ def _parse_sheet(sheet: Sheet, table: RawTable, issues: list[Issue]) -> list[Rec
     if not table.rows and sheet.required:
         issues.append(Issue("error", table.title, "has no rows.",
                             f"Add at least one row below the header ({sheet.description})"))
-    return [_parse_row(sheet, table, row_number, values, issues)
+    plan = [(column, table.columns.get(column.name), {}) for column in sheet.columns]
+    return [_parse_row(table, plan, row_number, values, issues)
             for row_number, values in table.rows]
 
 
 # -- 3: cells -------------------------------------------------------------------------
 
-def _parse_row(sheet: Sheet, table: RawTable, row_number: int, values: tuple,
+_BLANK = object()  # outcome of a required cell left blank
+
+
+def _parse_row(table: RawTable, plan: list, row_number: int, values: tuple,
                issues: list[Issue]) -> Record:
+    """One row's record. ``plan`` holds (column, 1-based index or None, cache) per
+    schema column; the cache maps (type, raw value) to its outcome, because a big
+    sheet repeats few distinct values per column (ids, yes/no, hours)."""
     record: Record = {"row": row_number}
-    for column in sheet.columns:
-        if column.name not in table.columns:
+    width = len(values)
+    for column, index, cache in plan:
+        if index is None:
             record[column.name] = column.default
             continue
-        raw = table.value(values, column.name)
+        raw = values[index - 1] if index <= width else None
+        key = (raw.__class__, raw)
+        try:
+            outcome = cache[key]
+        except KeyError:
+            outcome = cache[key] = _parse_cell(column, raw)
+        except TypeError:  # an unhashable value; none of the reader's types is
+            outcome = _parse_cell(column, raw)
+        if outcome is not _BLANK and not isinstance(outcome, CellProblem):
+            record[column.name] = outcome
+            continue
         where = table.cell(column.name, row_number)
-        if column.required and is_blank(raw):
+        if outcome is _BLANK:
             issues.append(Issue("error", where, f"{column.name}: is blank.",
                                 f"Fill it in: expected {column.expectation}."))
-            record["_bad"] = True
-            continue
-        try:
-            record[column.name] = parse(column, raw)
-        except CellProblem as problem:
-            issues.append(Issue("error", where, f"{column.name}: '{show(raw)}' {problem}.",
-                                _expected(column, problem)))
-            record["_bad"] = True
+        else:
+            issues.append(Issue("error", where, f"{column.name}: '{show(raw)}' {outcome}.",
+                                _expected(column, outcome)))
+        record["_bad"] = True
     return record
+
+
+def _parse_cell(column, raw: Any) -> Any:
+    """The typed value, :data:`_BLANK` or the :class:`CellProblem` of one cell."""
+    if column.required and is_blank(raw):
+        return _BLANK
+    try:
+        return parse(column, raw)
+    except CellProblem as problem:
+        return problem
 
 
 def _expected(column, problem: str | CellProblem) -> str:

@@ -34,7 +34,7 @@ def test_optimal_reports_objective_bound_and_gap():
     assert outcome.status == "optimal"
     assert outcome.gap == pytest.approx(0, abs=1e-9)
     assert outcome.bound == pytest.approx(outcome.objective, rel=1e-9)
-    assert "MIP has 224 rows" in outcome.log       # the HiGHS log is kept
+    assert "MIP has 226 rows" in outcome.log       # the HiGHS log is kept
 
 
 def test_proven_infeasible_has_no_objective():
