@@ -202,16 +202,10 @@ def _classify_direct(highs: highspy.Highs, compiled: CompiledLp, text: str) -> S
         bound = objective if feasible and name == "kOptimal" else None
     else:
         bound = info.mip_dual_bound
-    if name == "kOptimal":
-        outcome = "optimal"
-    elif name in ("kInfeasible", "kUnboundedOrInfeasible"):
-        outcome = "infeasible"
-    elif termination == "error":
-        raise SolverError(f"HiGHS stopped with an error:\n{text[-2000:]}")
-    elif objective is not None:
-        outcome = "time_limit"
-    else:
-        outcome = "no_solution"
+    outcome = status_of(optimal=name == "kOptimal",
+                        infeasible=name in ("kInfeasible", "kUnboundedOrInfeasible"),
+                        error=termination == "error", has_incumbent=objective is not None,
+                        log_text=text)
     if outcome in ("optimal", "time_limit"):
         values = highs.getSolution().col_value
         for var, value in zip(compiled.columns, values, strict=True):
@@ -296,21 +290,29 @@ def _number(text: str) -> float | None:
         return None
 
 
+def status_of(*, optimal: bool, infeasible: bool, error: bool, has_incumbent: bool,
+              log_text: str) -> str:
+    """The SPEC §5 status from what HiGHS reports, the same on both hand-off paths:
+    stopped early with an incumbent is ``time_limit``, without one ``no_solution``."""
+    if optimal:
+        return "optimal"
+    if infeasible:
+        return "infeasible"
+    if error:
+        raise SolverError(f"HiGHS stopped with an error:\n{log_text[-2000:]}")
+    return "time_limit" if has_incumbent else "no_solution"
+
+
 def _classify(results, model, seconds: float, text: str) -> SolveOutcome:
     condition = results.termination_condition
     objective = results.incumbent_objective
     bound = results.objective_bound
-    if condition == TerminationCondition.convergenceCriteriaSatisfied:
-        status = "optimal"
-    elif condition in (TerminationCondition.provenInfeasible,
-                       TerminationCondition.infeasibleOrUnbounded):
-        status = "infeasible"
-    elif condition == TerminationCondition.error:
-        raise SolverError(f"HiGHS stopped with an error:\n{text[-2000:]}")
-    elif objective is not None:
-        status = "time_limit"
-    else:
-        status = "no_solution"
+    status = status_of(
+        optimal=condition == TerminationCondition.convergenceCriteriaSatisfied,
+        infeasible=condition in (TerminationCondition.provenInfeasible,
+                                 TerminationCondition.infeasibleOrUnbounded),
+        error=condition == TerminationCondition.error, has_incumbent=objective is not None,
+        log_text=text)
     if status in ("optimal", "time_limit"):
         results.solution_loader.load_vars()
         if bound is None and status == "optimal":
