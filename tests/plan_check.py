@@ -34,12 +34,18 @@ def route_hours(scenario: Scenario, site_id: str, sector_id: str) -> float | Non
         return row.hours
     site = next(x for x in scenario.sites if x.site_id == site_id)
     sector = next(x for x in scenario.sectors if x.sector_id == sector_id)
+    delay = s.border_delay_hours if site.country != sector.country else 0.0
+    return plain_road_km(scenario, site_id, sector_id) / s.road_speed_kmh + delay
+
+
+def plain_road_km(scenario: Scenario, site_id: str, sector_id: str) -> float:
+    """SPEC §2.7 road km of a pair (haversine × road_factor), with plain math."""
+    site = next(x for x in scenario.sites if x.site_id == site_id)
+    sector = next(x for x in scenario.sectors if x.sector_id == sector_id)
     p1, p2 = math.radians(site.latitude), math.radians(sector.latitude)
     dl = math.radians(sector.longitude - site.longitude)
     h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    km = 2 * 6371.0088 * math.asin(math.sqrt(h)) * s.road_factor
-    delay = s.border_delay_hours if site.country != sector.country else 0.0
-    return km / s.road_speed_kmh + delay
+    return 2 * 6371.0088 * math.asin(math.sqrt(h)) * scenario.settings.road_factor
 
 
 def check_plan(scenario: Scenario, hubs: pd.DataFrame, flows: pd.DataFrame,

@@ -8,12 +8,11 @@ no hubopt model code): the same two phases as documented in hubopt/stress.py.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
 import highspy
 import pandas as pd
-from plan_check import route_hours
+from plan_check import plain_road_km, route_hours
 
 from hubopt.instance import Scenario
 
@@ -24,12 +23,7 @@ def _cost_per_unit(scenario: Scenario, site_id: str, sector_id: str) -> float:
                 if (r.site_id, r.sector_id) == (site_id, sector_id)), None)
     if row is not None and row.cost_per_unit is not None:
         return row.cost_per_unit
-    site = next(x for x in scenario.sites if x.site_id == site_id)
-    sector = next(x for x in scenario.sectors if x.sector_id == sector_id)
-    p1, p2 = math.radians(site.latitude), math.radians(sector.latitude)
-    dl = math.radians(sector.longitude - site.longitude)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    km = 2 * 6371.0088 * math.asin(math.sqrt(h)) * scenario.settings.road_factor
+    km = plain_road_km(scenario, site_id, sector_id)
     return km * scenario.settings.transport_cost_per_unit_km
 
 
