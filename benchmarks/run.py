@@ -7,6 +7,7 @@ tables say which machine and when.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import platform
@@ -18,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.instances import load_instance, published_optima
+
+RESULTS = Path(__file__).resolve().parent / "results" / "published"
 
 SMOKE = ("cap41", "cap71", "cap131", "holmberg-p1", "pmed1")
 SMALL = (tuple(f"cap{n}" for n in (41, 42, 43, 44, 51, 61, 62, 63, 64, 71, 72, 73, 74, 81, 82,
@@ -60,16 +63,41 @@ def solve_published(key: str, time_limit: float) -> dict:
             "solve_seconds": plan.run.get("solve_seconds"), "peak_mb": peak_mb()}
 
 
-def run_published(keys: Iterable[str], time_limit: float, log=print) -> list[dict]:
+def run_published(keys: Iterable[str], time_limit: float, log=print,
+                  results: Path = RESULTS) -> list[dict]:
+    """Solve each instance in its own process and store its row in
+    ``results/<instance>.json`` as soon as it finishes, so a long run that is
+    interrupted keeps what it measured; returns the new rows."""
     optima = published_optima()
     rows = []
     for key in keys:
         row = isolated(solve_published, key, time_limit)
-        row["published"] = optima.get(key)
+        row.update(published=optima.get(key), time_limit=time_limit, machine=machine())
         row["matches"] = _matches(row["objective"], row["published"])
         log(f"{key}: {row['status']} {row['objective']} (published {row['published']}) "
             f"{row['solve_seconds']:.1f} s, {row['peak_mb']:.0f} MB")
+        store_result(row, results)
         rows.append(row)
+    return rows
+
+
+def store_result(row: dict, results: Path = RESULTS) -> Path:
+    """Write one instance's row as JSON (write a temporary file, then rename)."""
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"{row['instance']}.json"
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(row, indent=1, sort_keys=True) + "\n")
+    temporary.replace(path)
+    return path
+
+
+def stored_results(keys: Iterable[str], results: Path = RESULTS) -> dict[str, dict]:
+    """The stored row of each of ``keys`` that has been run."""
+    rows = {}
+    for key in keys:
+        path = results / f"{key}.json"
+        if path.exists():
+            rows[key] = json.loads(path.read_text())
     return rows
 
 
@@ -119,23 +147,42 @@ def machine() -> str:
             f"{platform.python_version()}, {datetime.now(UTC).date().isoformat()}")
 
 
-def published_markdown(rows: list[dict], command: str) -> str:
+def published_markdown(sets: dict[str, tuple[str, ...]], stored: dict[str, dict],
+                       command: str) -> str:
+    """docs/benchmarks.md: one table per set, every instance of the set listed
+    (``not run`` when nothing is stored for it), and a line of totals."""
     lines = ["# Published optima reproduced", "",
-             f"Regenerate with `{command}`. Machine: {machine()}.", "",
+             f"Regenerate with `{command}` (runs the set and rewrites this page from every "
+             "stored result in benchmarks/results/published/; `--report` only rewrites the "
+             "page).", "",
              "Every instance is solved at mip_gap 0 in its own process. `match` is the objective "
              "equal to the published optimum within 1e-6 relative (1e-3 absolute for "
-             "OR-Library capopt, which is rounded to 3 decimals).", "",
-             "| instance | status | objective | published | match | build s | solve s | peak MB |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        objective = "–" if r["objective"] is None else f"{r['objective']:.3f}"
-        published = "–" if r["published"] is None else f"{r['published']:.3f}"
-        lines.append(f"| {r['instance']} | {r['status']} | {objective} | {published} | "
-                     f"{'yes' if r['matches'] else 'NO'} | {r['build_seconds']:.2f} | "
-                     f"{r['solve_seconds']:.2f} | {r['peak_mb']:.0f} |")
-    matched = sum(r["matches"] for r in rows)
-    lines += ["", f"{matched} of {len(rows)} reproduced."]
-    return "\n".join(lines) + "\n"
+             "OR-Library capopt, which is rounded to 3 decimals). `gap` is the gap HiGHS proved "
+             "(0 = optimality proven). Seconds are wall clock on the machine named in the "
+             "row's JSON; build s is network + Pyomo model.", ""]
+    for name, keys in sets.items():
+        rows = [stored.get(key) for key in keys]
+        done = [r for r in rows if r is not None]
+        matched = sum(r["matches"] for r in done)
+        proven = sum(r["status"] == "optimal" for r in done)
+        lines += [f"## {name} set: {matched} of {len(keys)} published optima reproduced, "
+                  f"{proven} proven optimal", "",
+                  "| instance | status | objective | published | match | gap | build s | "
+                  "solve s | peak MB |", "|---|---|---|---|---|---|---|---|---|"]
+        for key, r in zip(keys, rows):
+            if r is None:
+                lines.append(f"| {key} | not run | – | – | – | – | – | – | – |")
+                continue
+            objective = "–" if r["objective"] is None else f"{r['objective']:.3f}"
+            published = "–" if r["published"] is None else f"{r['published']:.3f}"
+            gap = "–" if r.get("bound_gap") is None else f"{r['bound_gap']:.2%}"
+            lines.append(f"| {key} | {r['status']} | {objective} | {published} | "
+                         f"{'yes' if r['matches'] else 'NO'} | {gap} | "
+                         f"{r['build_seconds']:.2f} | {r['solve_seconds']:.2f} | "
+                         f"{r['peak_mb']:.0f} |")
+        seconds = sum(r["solve_seconds"] or 0.0 for r in done)
+        lines += ["", f"{len(done)} of {len(keys)} run, {seconds:,.0f} solve seconds in all.", ""]
+    return "\n".join(lines)
 
 
 def theatre_markdown(rows: list[dict], command: str) -> str:
