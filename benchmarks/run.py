@@ -139,7 +139,13 @@ def profile_theatre(scale: float, time_limit: float, mip_gap: float,
             "gap": plan.summary["mip_gap"], "arcs": run.get("arcs"),
             "variables": run.get("variables"), "constraints": run.get("constraints"),
             "stages": stages, "total": sum(stages.values()), "setup_mb": setup_mb,
-            "peak_mb": peak_mb()}
+            "peak_mb": peak_mb(), "root_lp_seconds": run.get("highs_root_lp_seconds"),
+            "root_lp_bound": run.get("highs_root_lp_bound"),
+            "root_end_bound": run.get("highs_root_end_bound"),
+            "first_incumbent": run.get("highs_first_incumbent"),
+            "first_incumbent_seconds": run.get("highs_first_incumbent_seconds"),
+            "first_incumbent_source": run.get("highs_first_incumbent_source"),
+            "nodes": run.get("highs_nodes")}
 
 
 def machine() -> str:
@@ -202,4 +208,23 @@ def theatre_markdown(rows: list[dict], command: str) -> str:
         lines.append(f"| {r['scale']:g} | {r['arcs']} | {r['variables']} | {r['constraints']} | "
                      + " | ".join(f"{r['stages'][s]:.1f}" for s in stages)
                      + f" | {r['total']:.1f} | {r['status']} | {gap} | {r['peak_mb']:.0f} |")
+    lines += ["", "Inside HiGHS (read from its progress table, hubopt/highs_log.py): when the "
+              "root LP relaxation was solved, the bound it gave and after the root's cuts, the "
+              "first incumbent (source letter as HiGHS prints it: R randomized rounding, "
+              "S solve LP, F feasibility pump, ...), nodes processed, and the objective.", "",
+              "| scale | root LP solved at s | root LP bound | bound after root cuts | "
+              "first incumbent | at s | source | nodes | objective |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['scale']:g} | {_fmt(r.get('root_lp_seconds'), '.1f')} | "
+                     f"{_fmt(r.get('root_lp_bound'), ',.0f')} | "
+                     f"{_fmt(r.get('root_end_bound'), ',.0f')} | "
+                     f"{_fmt(r.get('first_incumbent'), ',.0f')} | "
+                     f"{_fmt(r.get('first_incumbent_seconds'), '.1f')} | "
+                     f"{r.get('first_incumbent_source') or '–'} | {r.get('nodes', '–')} | "
+                     f"{_fmt(r.get('objective'), ',.0f')} |")
     return "\n".join(lines) + "\n"
+
+
+def _fmt(value, spec: str) -> str:
+    return "–" if value is None else format(value, spec)

@@ -24,6 +24,7 @@ from .checks import presolve_findings
 from .diagnosis import diagnose
 from .errors import Issue
 from .guard import Limits
+from .highs_log import search_milestones
 from .instance import Scenario
 from .model import build_model, start_values
 from .network import ModuleKey, build_network
@@ -137,6 +138,9 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
                "time_limit_seconds": time_limit, "mip_gap_requested": mip_gap,
                "threads": threads, "variables": variables,
                "constraints": constraints, "arcs": len(network.arcs)}
+    milestones = search_milestones(outcome.log)
+    if milestones.nodes is not None:     # HiGHS printed its branch-and-cut table
+        timings.update(milestones.as_run_record())
     if previous_plan:
         timings.update(previous_plan=previous.source or None, previous_sha256=previous.sha256,
                        previous_modules=len(previous_plan),

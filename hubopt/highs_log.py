@@ -1,0 +1,76 @@
+"""Where HiGHS's branch-and-cut spent its time, read from its progress table.
+
+HiGHS prints one row of its MIP progress table at each milestone::
+
+    Src Proc. InQueue | Leaves Expl. | BestBound BestSol  Gap | Cuts InLp Confl. | LpIters  Time
+     R    0      0        0  0.00%  207027631 209394716 1.13%   58    1     0    182775 520.4s
+
+``Proc.`` is the number of nodes processed, so rows with ``Proc.`` = 0 belong to
+the root node: the first of them with ``LpIters`` > 0 is printed when the root
+LP relaxation is solved, and the last one when the root's cut loop ends. The
+first row with a finite ``BestSol`` is the first incumbent, and its one-letter
+``Src`` names the heuristic that found it. These figures say whether a slow
+solve is the LP (a large model), the search (a weak bound), or the incumbent
+(no good plan found) — the profile in docs/theatre.md is built from them.
+
+HiGHS documents this table for people, not programs: if a row cannot be read
+it is skipped, and a log without a table gives empty milestones.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Src (optional letter), Proc., InQueue, Leaves, Expl.%, BestBound, BestSol, Gap, Cuts, InLp,
+# Confl., LpIters, Time (seconds with a trailing "s")
+_ROW = re.compile(
+    r"^\s*(?P<src>[A-Za-z]?)\s+(?P<proc>\d+)\s+(?P<queue>\d+)\s+(?P<leaves>\d+)\s+"
+    r"(?P<explored>[\d.]+)%\s+(?P<bound>\S+)\s+(?P<best>\S+)\s+(?P<gap>\S+)\s+"
+    r"(?P<cuts>\d+)\s+(?P<inlp>\d+)\s+(?P<conflicts>\d+)\s+(?P<lp_iterations>\d+)\s+"
+    r"(?P<time>[\d.]+)s\s*$")
+
+
+@dataclass(frozen=True)
+class SearchMilestones:
+    """Seconds (from the start of HiGHS's run) and bounds at the milestones of one MIP
+    solve; ``None`` where the log never reached the milestone."""
+
+    root_lp_seconds: float | None = None        # root LP relaxation solved
+    root_lp_bound: float | None = None          # its objective: the LP bound
+    root_end_seconds: float | None = None       # last row printed at the root (cuts done)
+    root_end_bound: float | None = None         # bound after the root's cuts
+    first_incumbent_seconds: float | None = None
+    first_incumbent: float | None = None
+    first_incumbent_source: str | None = None   # HiGHS's one-letter source code
+    nodes: int | None = None                    # nodes processed at the last row
+
+    def as_run_record(self) -> dict[str, float | int | str | None]:
+        """The milestones as ``Plan.run`` entries (``highs_`` prefixed)."""
+        return {f"highs_{name}": getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def search_milestones(log_text: str) -> SearchMilestones:
+    """The milestones of the MIP progress table in ``log_text`` (see the module doc)."""
+    rows = [match.groupdict() for match in map(_ROW.match, log_text.splitlines()) if match]
+    root = [r for r in rows if int(r["proc"]) == 0]
+    solved = [r for r in root if int(r["lp_iterations"]) > 0]
+    incumbent = next((r for r in rows if _number(r["best"]) is not None), None)
+    return SearchMilestones(
+        root_lp_seconds=float(solved[0]["time"]) if solved else None,
+        root_lp_bound=_number(solved[0]["bound"]) if solved else None,
+        root_end_seconds=float(solved[-1]["time"]) if solved else None,
+        root_end_bound=_number(solved[-1]["bound"]) if solved else None,
+        first_incumbent_seconds=float(incumbent["time"]) if incumbent else None,
+        first_incumbent=_number(incumbent["best"]) if incumbent else None,
+        first_incumbent_source=(incumbent["src"] or None) if incumbent else None,
+        nodes=int(rows[-1]["proc"]) if rows else None)
+
+
+def _number(text: str) -> float | None:
+    """A finite number of the table, or None for ``inf``/``-inf``/``Large``."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if abs(value) != float("inf") else None
