@@ -95,20 +95,21 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
         text = theatre_markdown(rows, command)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    if args.command == "published" and args.output.exists():
-        text += _kept_sections(args.output.read_text())
+    if args.command in KEPT and args.output.exists():
+        text += _kept_sections(args.output.read_text(), KEPT[args.command])
     args.output.write_text(text)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 
-KEPT = "\n## Notes on the runs"
+# the heading from which a page's hand-written sections start; kept when the tables are rewritten
+KEPT = {"published": "\n## Notes on the runs", "theatre": "\n## Where the time goes"}
 
 
-def _kept_sections(old: str) -> str:
-    """Sections of docs/benchmarks.md written by hand or by another command
-    (from the notes heading on), kept when the tables are regenerated."""
-    at = old.find(KEPT)
+def _kept_sections(old: str, heading: str) -> str:
+    """The sections of a generated page written by hand or by another command
+    (from ``heading`` on), kept when its tables are regenerated."""
+    at = old.find(heading)
     return old[at:] if at >= 0 else ""
 
 

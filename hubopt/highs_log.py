@@ -6,8 +6,10 @@ HiGHS prints one row of its MIP progress table at each milestone::
      R    0      0        0  0.00%  207027631 209394716 1.13%   58    1     0    182775 520.4s
 
 ``Proc.`` is the number of nodes processed, so rows with ``Proc.`` = 0 belong to
-the root node: the first of them with ``LpIters`` > 0 is printed when the root
-LP relaxation is solved, and the last one when the root's cut loop ends. The
+the root node: the first of them with ``LpIters`` > 0 and a bound above the
+trivial one of the first row is printed when the root LP relaxation is solved
+(a row printed when the time limit interrupts the LP keeps the trivial bound),
+and the last one when the root's cut loop ends. The
 first row with a finite ``BestSol`` is the first incumbent, and its one-letter
 ``Src`` names the heuristic that found it. These figures say whether a slow
 solve is the LP (a large model), the search (a weak bound), or the incumbent
@@ -54,7 +56,10 @@ def search_milestones(log_text: str) -> SearchMilestones:
     """The milestones of the MIP progress table in ``log_text`` (see the module doc)."""
     rows = [match.groupdict() for match in map(_ROW.match, log_text.splitlines()) if match]
     root = [r for r in rows if int(r["proc"]) == 0]
-    solved = [r for r in root if int(r["lp_iterations"]) > 0]
+    # a row printed when the time limit interrupts the root LP also has LpIters > 0, but
+    # still the trivial bound of the first row
+    trivial = root[0]["bound"] if root else None
+    solved = [r for r in root if int(r["lp_iterations"]) > 0 and r["bound"] != trivial]
     incumbent = next((r for r in rows if _number(r["best"]) is not None), None)
     return SearchMilestones(
         root_lp_seconds=float(solved[0]["time"]) if solved else None,

@@ -52,6 +52,17 @@ def test_branching_rows_and_no_table():
     assert search_milestones("").nodes is None
 
 
+def test_root_lp_interrupted_by_the_time_limit():
+    """At the limit HiGHS prints a root row with LP iterations but the trivial bound:
+    the root LP was not solved, and there is no incumbent."""
+    table = "\n".join(THEATRE_TABLE.splitlines()[:4]) + (
+        "\n         0       0         0   0.00%   0               inf                  inf"
+        "        0      0      0    171002   601.0s\n")
+    found = search_milestones(table)
+    assert found.root_lp_seconds is None and found.root_lp_bound is None
+    assert found.first_incumbent is None and found.nodes == 0
+
+
 def _lp_relaxation(network) -> float:
     """The plain LP relaxation of the model, solved by a separate HiGHS."""
     compiled = compile_lp(build_model(network, []))
