@@ -202,7 +202,7 @@ def theatre_markdown(rows: list[dict], command: str) -> str:
              "written before the clock starts).", "",
              "| scale | arcs | variables | constraints | "
              + " | ".join(stages) + " | total s | status | gap | peak MB |",
-             "|---" * (9 + len(stages)) + "|"]
+             "|---" * (8 + len(stages)) + "|"]
     for r in rows:
         gap = "–" if r["gap"] is None else f"{r['gap']:.2%}"
         lines.append(f"| {r['scale']:g} | {r['arcs']} | {r['variables']} | {r['constraints']} | "
