@@ -1,6 +1,8 @@
 """Benchmarks: ``python -m benchmarks published|theatre ...`` (see docs/benchmarks.md).
 
     python -m benchmarks published --set small        # → docs/benchmarks.md
+    python -m benchmarks published --set large --time-limit 900
+    python -m benchmarks published --report           # rewrite the page from stored rows
     python -m benchmarks theatre --scales 0.25,0.5,1  # → docs/theatre.md
     python -m benchmarks handoff --scales 0.25,0.5,1  # → docs/profile.md (build + hand-off)
     python -m benchmarks inequality --only cap131 capa-8000   # with/without, to stdout
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     published = commands.add_parser("published", help="reproduce published optima")
     published.add_argument("--set", choices=sorted(SETS), default="small")
-    published.add_argument("--only", nargs="*", help="instance keys, e.g. cap41 capa-8000")
+    published.add_argument("--only", nargs="+", help="instance keys, e.g. cap41 capa-8000")
     published.add_argument("--time-limit", type=float, default=3600.0)
     published.add_argument("--report", action="store_true",
                            help="only rewrite the page from the stored results")
