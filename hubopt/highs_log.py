@@ -12,9 +12,10 @@ trivial one of the first row is printed when the root LP relaxation is solved
 and the last one when the root's cut loop ends (after any restarts: HiGHS
 restarts the root when presolve can fix many columns, and its rows keep
 ``Proc.`` = 0). The first row with a finite ``BestSol`` is the first
-incumbent, and its one-letter ``Src`` names the heuristic that found it. These figures say whether a slow
-solve is the LP (a large model), the search (a weak bound), or the incumbent
-(no good plan found) — the profile in docs/theatre.md is built from them.
+incumbent, and its one-letter ``Src`` names the heuristic that found it.
+These figures say whether a slow solve is the LP (a large model), the search
+(a weak bound), or the incumbent (no good plan found) — the profile in
+docs/theatre.md is built from them.
 
 HiGHS documents this table for people, not programs: if a row cannot be read
 it is skipped, and a log without a table gives empty milestones.
