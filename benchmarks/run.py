@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.instances import load_instance, published_optima
+from hubopt.atomic import write_text_atomically
 
 RESULTS = Path(__file__).resolve().parent / "results" / "published"
 
@@ -82,13 +83,10 @@ def run_published(keys: Iterable[str], time_limit: float, log=print,
 
 
 def store_result(row: dict, results: Path = RESULTS) -> Path:
-    """Write one instance's row as JSON (write a temporary file, then rename)."""
+    """Write one instance's row as JSON, atomically (a killed run leaves the old row)."""
     results.mkdir(parents=True, exist_ok=True)
-    path = results / f"{row['instance']}.json"
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(row, indent=1, sort_keys=True) + "\n")
-    temporary.replace(path)
-    return path
+    return write_text_atomically(results / f"{row['instance']}.json",
+                                 json.dumps(row, indent=1, sort_keys=True) + "\n")
 
 
 def stored_results(keys: Iterable[str], results: Path = RESULTS) -> dict[str, dict]:
