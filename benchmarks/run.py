@@ -20,6 +20,7 @@ from pathlib import Path
 
 from benchmarks.instances import load_instance, published_optima
 from hubopt.atomic import write_text_atomically
+from hubopt.highs_log import SearchMilestones
 
 RESULTS = Path(__file__).resolve().parent / "results" / "published"
 
@@ -137,13 +138,8 @@ def profile_theatre(scale: float, time_limit: float, mip_gap: float,
             "gap": plan.summary["mip_gap"], "arcs": run.get("arcs"),
             "variables": run.get("variables"), "constraints": run.get("constraints"),
             "stages": stages, "total": sum(stages.values()), "setup_mb": setup_mb,
-            "peak_mb": peak_mb(), "root_lp_seconds": run.get("highs_root_lp_seconds"),
-            "root_lp_bound": run.get("highs_root_lp_bound"),
-            "root_end_bound": run.get("highs_root_end_bound"),
-            "first_incumbent": run.get("highs_first_incumbent"),
-            "first_incumbent_seconds": run.get("highs_first_incumbent_seconds"),
-            "first_incumbent_source": run.get("highs_first_incumbent_source"),
-            "nodes": run.get("highs_nodes")}
+            "peak_mb": peak_mb(),
+            **{name: run.get(f"highs_{name}") for name in SearchMilestones.__dataclass_fields__}}
 
 
 def machine() -> str:
@@ -219,7 +215,7 @@ def theatre_markdown(rows: list[dict], command: str) -> str:
                      f"{_fmt(r.get('root_end_bound'), ',.0f')} | "
                      f"{_fmt(r.get('first_incumbent'), ',.0f')} | "
                      f"{_fmt(r.get('first_incumbent_seconds'), '.1f')} | "
-                     f"{r.get('first_incumbent_source') or '–'} | {r.get('nodes', '–')} | "
+                     f"{r.get('first_incumbent_source') or '–'} | {_fmt(r.get('nodes'), 'd')} | "
                      f"{_fmt(r.get('objective'), ',.0f')} |")
     return "\n".join(lines) + "\n"
 

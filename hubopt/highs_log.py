@@ -62,20 +62,20 @@ def search_milestones(log_text: str) -> SearchMilestones:
     # still the trivial bound of the first row
     trivial = root[0]["bound"] if root else None
     solved = [r for r in root if int(r["lp_iterations"]) > 0 and r["bound"] != trivial]
-    incumbent = next((r for r in rows if _number(r["best"]) is not None), None)
+    incumbent = next((r for r in rows if finite_number(r["best"]) is not None), None)
     return SearchMilestones(
         root_lp_seconds=float(solved[0]["time"]) if solved else None,
-        root_lp_bound=_number(solved[0]["bound"]) if solved else None,
+        root_lp_bound=finite_number(solved[0]["bound"]) if solved else None,
         root_end_seconds=float(solved[-1]["time"]) if solved else None,
-        root_end_bound=_number(solved[-1]["bound"]) if solved else None,
+        root_end_bound=finite_number(solved[-1]["bound"]) if solved else None,
         first_incumbent_seconds=float(incumbent["time"]) if incumbent else None,
-        first_incumbent=_number(incumbent["best"]) if incumbent else None,
+        first_incumbent=finite_number(incumbent["best"]) if incumbent else None,
         first_incumbent_source=(incumbent["src"] or None) if incumbent else None,
         nodes=int(rows[-1]["proc"]) if rows else None)
 
 
-def _number(text: str) -> float | None:
-    """A finite number of the table, or None for ``inf``/``-inf``/``Large``."""
+def finite_number(text: str) -> float | None:
+    """A finite number as HiGHS's log prints it, or None for ``inf``/``-inf``/``Large``."""
     try:
         value = float(text)
     except ValueError:

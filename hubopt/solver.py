@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import logging
-import math
 import os
 import re
 import time
@@ -32,6 +31,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from .errors import SolverError
 from .handoff import CompiledLp, compile_lp
+from .highs_log import finite_number
 
 log = logging.getLogger(__name__)
 
@@ -275,19 +275,13 @@ def read_start_report(text: str, values: int) -> MipStart | None:
         elif match := (_LP_STATUS.match(line) or _MIP_STATUS.match(line)):
             status = status or match.group(1)
         elif match := (_LP_OBJECTIVE.match(line) or _MIP_PRIMAL.match(line)):
-            objective = _number(match.group(1))
+            objective = finite_number(match.group(1))
         if status is not None and (objective is not None or status != "Optimal"):
             break
-    if status == "Optimal" and objective is not None and math.isfinite(objective):
+    if status == "Optimal" and objective is not None:
         return MipStart("accepted", objective, values)
     return MipStart("rejected", None, values)
 
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
 
 
 def status_of(*, optimal: bool, infeasible: bool, error: bool, has_incumbent: bool,
