@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     theatre.add_argument("--memory-budget-mb", type=float, default=16_000.0,
                          help="refuse models estimated above this (hubopt's default: 4000)")
     theatre.add_argument("--handoff", choices=["direct", "pyomo"], default="direct")
+    theatre.add_argument("--strong-links", default="auto",
+                         help="auto (hubopt's default) or all: which strong_link rows HiGHS gets")
     theatre.add_argument("-o", "--output", type=Path, default=DOCS / "theatre.md")
     handoff = commands.add_parser("handoff", help="build + hand-off to HiGHS, µs per non-zero")
     handoff.add_argument("--scales", default="0.25,0.5,1")
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for scale in (float(s) for s in args.scales.split(",")):
             row = isolated(profile_theatre, scale, args.time_limit, args.mip_gap,
-                           args.memory_budget_mb, args.handoff)
+                           args.memory_budget_mb, args.handoff, args.strong_links)
             print(f"scale {scale:g}: {row['status']} total {row['total']:.1f} s, "
                   f"peak {row['peak_mb']:.0f} MB", file=sys.stderr)
             rows.append(row)

@@ -108,7 +108,8 @@ def _matches(objective: float | None, published: float | None) -> bool:
 
 
 def profile_theatre(scale: float, time_limit: float, mip_gap: float,
-                    memory_budget_mb: float | None = None, handoff: str = "direct") -> dict:
+                    memory_budget_mb: float | None = None, handoff: str = "direct",
+                    strong_links: str = "auto") -> dict:
     """Every stage of one theatre run, read to written result: seconds and peak memory."""
     import hubopt
     from benchmarks.theatre import theatre
@@ -123,12 +124,15 @@ def profile_theatre(scale: float, time_limit: float, mip_gap: float,
         validated = hubopt.load_scenario(workbook)
         stages["read + validate"] = time.perf_counter() - start
         plan = hubopt.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
-                            memory_budget_mb=memory_budget_mb, handoff=handoff)
+                            memory_budget_mb=memory_budget_mb, handoff=handoff,
+                            strong_links=strong_links)
         run = plan.run
         stages["network"] = run.get("network_seconds", 0.0)
         stages["build (Pyomo)"] = run.get("build_seconds", 0.0)
         highs = run.get("highs_seconds") or 0.0
-        stages["hand-off to HiGHS + load"] = (run.get("solve_seconds") or 0.0) - highs
+        selection = run.get("strong_link_seconds") or 0.0
+        stages["select strong links"] = selection
+        stages["hand-off to HiGHS + load"] = (run.get("solve_seconds") or 0.0) - highs - selection
         stages["HiGHS"] = highs
         stages["extract"] = run.get("extract_seconds", 0.0)
         start = time.perf_counter()
@@ -137,6 +141,8 @@ def profile_theatre(scale: float, time_limit: float, mip_gap: float,
     return {"scale": scale, "status": plan.status, "objective": plan.summary["objective"],
             "gap": plan.summary["mip_gap"], "arcs": run.get("arcs"),
             "variables": run.get("variables"), "constraints": run.get("constraints"),
+            "strong_link_rows": run.get("strong_link_rows"),
+            "strong_link_rows_total": run.get("strong_link_rows_total"),
             "stages": stages, "total": sum(stages.values()), "setup_mb": setup_mb,
             "peak_mb": peak_mb(),
             **{name: run.get(f"highs_{name}") for name in SearchMilestones.__dataclass_fields__}}
@@ -193,14 +199,17 @@ def theatre_markdown(rows: list[dict], command: str) -> str:
              "sizes of two services, 1,500 sectors with two services, twelve contributors, "
              "computed routes with max_hours. Seconds per stage, read to written result, each "
              "scale in its own process; peak MB is the process's max RSS (the workbook is "
-             "written before the clock starts).", "",
-             "| scale | arcs | variables | constraints | "
+             "written before the clock starts). `strong_link` rows: how many of them HiGHS "
+             "got (hubopt/strong_links.py; `all` when there was no selection).", "",
+             "| scale | arcs | variables | constraints | strong_link rows | "
              + " | ".join(stages) + " | total s | status | gap | peak MB |",
-             "|---" * (8 + len(stages)) + "|"]
+             "|---" * (9 + len(stages)) + "|"]
     for r in rows:
         gap = "–" if r["gap"] is None else f"{r['gap']:.2%}"
+        links = "all" if r.get("strong_link_rows") is None else \
+            f"{r['strong_link_rows']:,} of {r['strong_link_rows_total']:,}"
         lines.append(f"| {r['scale']:g} | {r['arcs']} | {r['variables']} | {r['constraints']} | "
-                     + " | ".join(f"{r['stages'][s]:.1f}" for s in stages)
+                     f"{links} | " + " | ".join(f"{r['stages'].get(s, 0.0):.1f}" for s in stages)
                      + f" | {r['total']:.1f} | {r['status']} | {gap} | {r['peak_mb']:.0f} |")
     lines += ["", "Inside HiGHS (read from its progress table, hubopt/highs_log.py): when the "
               "root LP relaxation was solved, the bound it gave and after the root's cuts, the "

@@ -73,7 +73,8 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
           previous_plan: PreviousPlan | Iterable[ModuleKey] = (), mip_start: bool = True,
           warnings: Iterable[Issue] = (),
           memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB,
-          stress: bool = True, handoff: str = "direct") -> Plan:
+          stress: bool = True, handoff: str = "direct",
+          strong_links: str | int = "auto") -> Plan:
     """Find the cheapest plan for ``scenario`` (SPEC §3).
 
     Options left as None take the scenario's Settings. A model whose estimated
@@ -94,7 +95,10 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
 
     ``handoff`` selects how the main solve reaches HiGHS: ``direct`` (bulk
     matrix, the default) or ``pyomo`` (Pyomo's persistent interface, for
-    comparison); see :func:`hubopt.solver.solve_model`.
+    comparison); see :func:`hubopt.solver.solve_model`. ``strong_links`` says
+    which ``strong_link`` rows HiGHS gets on the direct path (``auto``: a
+    selection on large models, :mod:`hubopt.strong_links`; ``all``; or a number
+    of arcs per demand row); the optimum is the same either way.
     """
     previous = previous_plan if isinstance(previous_plan, PreviousPlan) \
         else PreviousPlan.of_modules(previous_plan)
@@ -128,7 +132,8 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
              variables, constraints, len(network.arcs), build_seconds)
     start = start_values(model, network, previous_plan) if previous_plan and mip_start else None
     outcome = solve_model(model, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                          verbose=verbose, start=start, handoff=handoff)
+                          verbose=verbose, start=start, handoff=handoff,
+                          strong_links=strong_links)
     if outcome.start is not None:
         log.info("start: previous plan %s", outcome.start)
     log.info("solve: %s, objective %s, gap %s (%.2f s)", outcome.status,
@@ -138,6 +143,8 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
                "time_limit_seconds": time_limit, "mip_gap_requested": mip_gap,
                "threads": threads, "variables": variables,
                "constraints": constraints, "arcs": len(network.arcs)}
+    if outcome.links is not None:
+        timings.update(outcome.links.as_run_record())
     milestones = search_milestones(outcome.log)
     if milestones.nodes is not None:     # HiGHS printed its branch-and-cut table
         timings.update(milestones.as_run_record())

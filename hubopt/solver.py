@@ -32,6 +32,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from .errors import SolverError
 from .handoff import CompiledLp, compile_lp
 from .highs_log import finite_number
+from .strong_links import PER_DEMAND, SELECT_ABOVE, LinkSelection, select_strong_links
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class SolveOutcome:
     log: str = ""
     start: MipStart | None = None
     highs_seconds: float | None = None  # inside HiGHS; the rest of ``seconds`` is hand-off
+    links: LinkSelection | None = None  # strong_link rows handed to HiGHS, when selected
 
     @property
     def has_plan(self) -> bool:
@@ -79,7 +81,7 @@ HANDOFFS = ("direct", "pyomo")
 def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
                 verbose: bool = False, highs_options: Mapping[str, Any] | None = None,
                 solver: Highs | None = None, start: Mapping[Any, float] | None = None,
-                handoff: str = "direct") -> SolveOutcome:
+                handoff: str = "direct", strong_links: str | int = "auto") -> SolveOutcome:
     """Solve ``model`` with HiGHS; load the incumbent into the model if there is one.
 
     ``time_limit`` in seconds, ``mip_gap`` relative, ``threads`` 0 = HiGHS default.
@@ -95,12 +97,18 @@ def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     to one matrix (:mod:`hubopt.handoff`) and runs a fresh ``highspy.Highs``;
     ``pyomo`` goes through Pyomo's persistent interface, as a given ``solver``
     always does. Both hand HiGHS the same LP (tests/test_handoff.py).
+
+    ``strong_links`` (direct hand-off only) says which ``strong_link`` rows HiGHS
+    gets (:mod:`hubopt.strong_links`; the optimum is the same either way):
+    ``auto`` selects them when the model has more than ``SELECT_ABOVE``, ``all``
+    never does, a number k always selects with k arcs per demand row.
     """
     if handoff not in HANDOFFS:
         raise ValueError(f"handoff must be one of {HANDOFFS}, not {handoff!r}")
     if solver is None and handoff == "direct":
         return solve_direct(model, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                            verbose=verbose, highs_options=highs_options, start=start)
+                            verbose=verbose, highs_options=highs_options, start=start,
+                            strong_links=strong_links)
     solver = solver if solver is not None else WarmStartHighs()
     if start and not isinstance(solver, WarmStartHighs):
         raise TypeError("a MIP start needs a WarmStartHighs solver")
@@ -132,14 +140,30 @@ def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
 
 def solve_direct(model, *, time_limit: float, mip_gap: float, threads: int = 0,
                  verbose: bool = False, highs_options: Mapping[str, Any] | None = None,
-                 start: Mapping[Any, float] | None = None) -> SolveOutcome:
+                 start: Mapping[Any, float] | None = None,
+                 strong_links: str | int = "auto") -> SolveOutcome:
     """:func:`solve_model` through the bulk hand-off: compile ``model`` with
-    :func:`hubopt.handoff.compile_lp`, pass it to a fresh ``highspy.Highs`` with
-    the same options as the persistent path, classify the outcome the same way
-    and load the incumbent into the Pyomo variables."""
+    :func:`hubopt.handoff.compile_lp`, select its ``strong_link`` rows as
+    ``strong_links`` says, pass it to a fresh ``highspy.Highs`` with the same
+    options as the persistent path, classify the outcome the same way and load
+    the incumbent into the Pyomo variables. The selection's seconds count
+    against ``time_limit``."""
     begin = time.perf_counter()
     compiled = compile_lp(model)
-    options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap, "time_limit": time_limit,
+    links = None
+    if strong_links != "all" and time_limit > 0:
+        select = {"auto": (PER_DEMAND, SELECT_ABOVE)}.get(strong_links)
+        if select is None and not (isinstance(strong_links, int) and strong_links >= 0):
+            raise ValueError(f"strong_links must be 'auto', 'all' or a count, "
+                             f"not {strong_links!r}")
+        per_demand, above = select or (strong_links, 0)
+        compiled, links = select_strong_links(compiled, model, per_demand=per_demand,
+                                              above=above, time_limit=time_limit / 2,
+                                              threads=threads)
+        if links is not None:
+            log.info("strong links: %s", links)
+    remaining = max(0.0, time_limit - (time.perf_counter() - begin))
+    options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap, "time_limit": remaining,
                "log_to_console": False, "output_flag": True, **(highs_options or {})}
     if threads:
         options["threads"] = threads
@@ -165,7 +189,7 @@ def solve_direct(model, *, time_limit: float, mip_gap: float, threads: int = 0,
         finally:
             highs.cbLogging.clear()
     outcome = _classify_direct(highs, compiled, watcher.text)
-    outcome = replace(outcome, seconds=time.perf_counter() - begin)
+    outcome = replace(outcome, seconds=time.perf_counter() - begin, links=links)
     if start:
         outcome = replace(outcome, start=read_start_report(watcher.text, len(start)))
     return outcome

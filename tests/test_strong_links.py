@@ -1,0 +1,116 @@
+"""Selecting strong_link rows (hubopt.strong_links) changes how HiGHS gets there,
+never where: the same optimum as with every row, the LP relaxation's bound equal
+to the full model's, and the rows kept are the ones the selection promises."""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+import pytest
+from plan_check import check_solved
+from test_handoff import CASES, _model
+
+import hubopt
+from hubopt.example import example_scenario
+from hubopt.handoff import compile_lp
+from hubopt.model import build_model
+from hubopt.network import build_network
+from hubopt.solver import solve_model
+from hubopt.strong_links import _cheapest, select_strong_links, strong_link_rows
+
+ORDINARY = sorted(name for name in CASES if not CASES[name][2])
+
+
+def _lp_relaxation_value(compiled) -> float:
+    """The LP relaxation of ``compiled`` (every row, integrality dropped), by HiGHS."""
+    lp = compiled.highs_lp()
+    lp.integrality_ = []
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(lp)
+    highs.run()
+    assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return highs.getInfo().objective_function_value
+
+
+@pytest.mark.parametrize("name", ORDINARY)
+@pytest.mark.parametrize("per_demand", [0, 1])
+def test_selected_rows_give_the_same_optimum(name, per_demand):
+    everything = solve_model(_model(name), time_limit=60, mip_gap=0, strong_links="all")
+    selected = solve_model(_model(name), time_limit=60, mip_gap=0, strong_links=per_demand)
+    assert selected.status == everything.status
+    if everything.has_plan:
+        assert selected.objective == pytest.approx(everything.objective, rel=1e-9, abs=1e-6)
+    assert everything.links is None
+
+
+def test_example_plan_with_selected_rows_passes_the_independent_check():
+    plan = hubopt.solve(example_scenario(), strong_links=0, stress=False)
+    reference = hubopt.solve(example_scenario(), strong_links="all", stress=False)
+    assert check_solved(plan) == []
+    assert plan.summary["objective"] == pytest.approx(reference.summary["objective"], rel=1e-9)
+    assert plan.run["strong_link_rows"] < plan.run["strong_link_rows_total"] == 92
+    assert "strong_link_rows" not in reference.run
+
+
+@pytest.mark.parametrize("name", ["example", *ORDINARY[:4]])
+def test_lp_bound_of_the_selection_is_the_full_lp_relaxation(name):
+    model = _model(name)
+    compiled = compile_lp(model)
+    reduced, selection = select_strong_links(compiled, model, per_demand=0)
+    assert selection is not None
+    assert selection.lp_bound == pytest.approx(_lp_relaxation_value(compiled), rel=1e-7)
+    # the reduced model's own LP relaxation reaches the same bound: nothing cut off
+    assert _lp_relaxation_value(reduced) == pytest.approx(selection.lp_bound, rel=1e-7)
+
+
+def test_kept_rows_are_the_non_link_rows_and_the_selected_links():
+    model = build_model(build_network(example_scenario()))
+    compiled = compile_lp(model)
+    links = strong_link_rows(compiled, model)
+    assert len(links) == len(model.A) == 92
+    few, few_selection = select_strong_links(compiled, model, per_demand=1)
+    more, more_selection = select_strong_links(compiled, model, per_demand=3)
+    assert len(few.rows) == len(compiled.rows) - len(links) + few_selection.kept
+    assert few_selection.kept < more_selection.kept < 92
+    # every row that is not a strong_link is handed over, with its bounds and matrix
+    others = [row for row in compiled.rows if row.parent_component() is not model.strong_link]
+    assert [row for row in few.rows if row.parent_component() is not model.strong_link] == others
+    assert few.nonzeros < compiled.nonzeros and few.columns == compiled.columns
+    # each demand row keeps at least min(k, its arcs) links
+    kept_arcs = {row.index() for row in more.rows if row.parent_component() is model.strong_link}
+    per_row: dict = {}
+    for site, sector, service in model.A:
+        per_row.setdefault((sector, service), []).append((site, sector, service))
+    for arcs in per_row.values():
+        assert sum(arc in kept_arcs for arc in arcs) >= min(3, len(arcs))
+
+
+def test_enough_arcs_per_demand_row_keeps_every_row():
+    model = build_model(build_network(example_scenario()))
+    compiled = compile_lp(model)
+    reduced, selection = select_strong_links(compiled, model, per_demand=1000)
+    assert selection.kept == selection.total == 92
+    assert reduced is compiled
+
+
+def test_auto_leaves_small_models_alone_and_a_bad_choice_is_refused():
+    assert solve_model(_model("example"), time_limit=60, mip_gap=0).links is None
+    with pytest.raises(ValueError, match="strong_links"):
+        solve_model(_model("example"), time_limit=60, mip_gap=0, strong_links="some")
+
+
+def test_no_selection_without_time_or_in_the_elastic_model():
+    model = build_model(build_network(example_scenario()))
+    compiled = compile_lp(model)
+    assert select_strong_links(compiled, model, time_limit=0.0) == (compiled, None)
+    elastic = build_model(build_network(example_scenario()), elastic=True)
+    assert len(strong_link_rows(compile_lp(elastic), elastic)) == 0
+
+
+def test_cheapest_takes_k_per_group_by_cost_then_order():
+    group = np.array([0, 2, 0, 0, 1, 1])
+    cost = np.array([3.0, 9.0, 1.0, 1.0, 5.0, 4.0])
+    assert _cheapest(group, cost, 2).tolist() == [False, True, True, True, True, True]
+    assert _cheapest(group, cost, 1).tolist() == [False, True, True, False, False, True]
+    assert not _cheapest(group, cost, 0).any()
