@@ -86,12 +86,12 @@ def select_strong_links(compiled: CompiledLp, model, *, per_demand: int = PER_DE
     """
     begin = time.perf_counter()
     candidates = strong_link_rows(compiled, model)
-    if len(candidates) <= above or len(candidates) == 0:
+    if len(candidates) == 0 or len(candidates) <= above:
         return compiled, None
     rows = _RowView(compiled)
     is_candidate = np.zeros(len(compiled.rows), dtype=bool)
     is_candidate[candidates] = True
-    highs = _relaxation(compiled, rows, np.flatnonzero(~is_candidate), time_limit, threads)
+    highs = _relaxation(compiled, np.flatnonzero(~is_candidate), threads)
     added: list[np.ndarray] = []
     rounds = 0
     while True:
@@ -183,8 +183,7 @@ class _RowView:
         return np.maximum(activity - upper, lower - activity) - 1e-6 * scale
 
 
-def _relaxation(compiled: CompiledLp, rows: _RowView, base: np.ndarray, time_limit: float,
-                threads: int) -> highspy.Highs:
+def _relaxation(compiled: CompiledLp, base: np.ndarray, threads: int) -> highspy.Highs:
     """A quiet HiGHS holding the LP relaxation of ``compiled`` over the rows ``base``."""
     base_only = np.zeros(len(compiled.rows), dtype=bool)
     base_only[base] = True
