@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import highspy
 import numpy as np
 import pytest
+from relaxation import lp_relaxation_value
 
 import hubopt
 from hubopt.example import example_scenario
@@ -65,14 +65,7 @@ def test_root_lp_interrupted_by_the_time_limit():
 
 def _lp_relaxation(network) -> float:
     """The plain LP relaxation of the model, solved by a separate HiGHS."""
-    compiled = compile_lp(build_model(network, []))
-    lp = compiled.highs_lp()
-    lp.integrality_ = []
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.passModel(lp)
-    highs.run()
-    return highs.getInfo().objective_function_value
+    return lp_relaxation_value(compile_lp(build_model(network, [])))
 
 
 def test_example_run_records_the_root():

@@ -4,10 +4,10 @@ to the full model's, and the rows kept are the ones the selection promises."""
 
 from __future__ import annotations
 
-import highspy
 import numpy as np
 import pytest
 from plan_check import check_solved
+from relaxation import lp_relaxation_value
 from test_handoff import CASES, _model
 
 import hubopt
@@ -19,18 +19,6 @@ from hubopt.solver import solve_model
 from hubopt.strong_links import _cheapest, select_strong_links, strong_link_rows
 
 ORDINARY = sorted(name for name in CASES if not CASES[name][2])
-
-
-def _lp_relaxation_value(compiled) -> float:
-    """The LP relaxation of ``compiled`` (every row, integrality dropped), by HiGHS."""
-    lp = compiled.highs_lp()
-    lp.integrality_ = []
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.passModel(lp)
-    highs.run()
-    assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    return highs.getInfo().objective_function_value
 
 
 @pytest.mark.parametrize("name", ORDINARY)
@@ -59,9 +47,9 @@ def test_lp_bound_of_the_selection_is_the_full_lp_relaxation(name):
     compiled = compile_lp(model)
     reduced, selection = select_strong_links(compiled, model, per_demand=0)
     assert selection is not None
-    assert selection.lp_bound == pytest.approx(_lp_relaxation_value(compiled), rel=1e-7)
+    assert selection.lp_bound == pytest.approx(lp_relaxation_value(compiled), rel=1e-7)
     # the reduced model's own LP relaxation reaches the same bound: nothing cut off
-    assert _lp_relaxation_value(reduced) == pytest.approx(selection.lp_bound, rel=1e-7)
+    assert lp_relaxation_value(reduced) == pytest.approx(selection.lp_bound, rel=1e-7)
 
 
 def test_kept_rows_are_the_non_link_rows_and_the_selected_links():
