@@ -17,7 +17,9 @@ relaxation, solved by row generation:
 1. solve the LP relaxation with every row except ``strong_link``;
 2. add the ``strong_link`` rows the LP solution violates and solve again
    (dual simplex, warm), until none is violated. That point satisfies every
-   row, so its objective is the LP bound of the full model;
+   row, so its objective is the LP bound of the full model. (When this does
+   not end within its time, step 3 keeps the rows added so far: still exact,
+   the LP bound may be lower.)
 3. keep the rows added in step 2 and the rows of the ``per_demand`` arcs of
    each demand row with the smallest cost per unit served (the objective
    coefficient of x_sr: transport, time and risk; ties: model order) — the
@@ -47,11 +49,12 @@ _MAX_ROUNDS = 200
 @dataclass(frozen=True)
 class LinkSelection:
     """What :func:`select_strong_links` did: rows kept of the total, the LP
-    relaxation's bound (objective units), rounds of row generation and seconds."""
+    relaxation's bound (objective units; None when row generation did not end),
+    rounds of row generation and seconds."""
 
     kept: int
     total: int
-    lp_bound: float
+    lp_bound: float | None
     rounds: int
     seconds: float
 
@@ -61,8 +64,10 @@ class LinkSelection:
                 "strong_link_seconds": self.seconds}
 
     def __str__(self) -> str:
+        relaxation = "not solved to the end" if self.lp_bound is None \
+            else f"{self.lp_bound:,.2f}"
         return (f"kept {self.kept:,} of {self.total:,} strong_link rows (LP relaxation "
-                f"{self.lp_bound:,.2f} in {self.rounds} round(s), {self.seconds:.1f} s)")
+                f"{relaxation} in {self.rounds} round(s), {self.seconds:.1f} s)")
 
 
 def strong_link_rows(compiled: CompiledLp, model) -> np.ndarray:
@@ -81,8 +86,10 @@ def select_strong_links(compiled: CompiledLp, model, *, per_demand: int = PER_DE
     """``compiled`` with only the selected ``strong_link`` rows, and what was kept.
 
     Returns ``compiled`` unchanged and None when the model has no more than
-    ``above`` strong_link rows, or when the LP relaxation does not solve to
-    optimality within ``time_limit`` seconds (HiGHS then gets every row).
+    ``above`` strong_link rows. When the row generation does not end within
+    ``time_limit`` seconds (or the LP is infeasible), the selection keeps the
+    rows added so far and the cheapest arcs' rows, and ``lp_bound`` is None: the
+    MIP is still exact, only its LP bound may be below the full model's.
     """
     begin = time.perf_counter()
     candidates = strong_link_rows(compiled, model)
@@ -91,25 +98,21 @@ def select_strong_links(compiled: CompiledLp, model, *, per_demand: int = PER_DE
     rows = _RowView(compiled)
     is_candidate = np.zeros(len(compiled.rows), dtype=bool)
     is_candidate[candidates] = True
-    highs = _relaxation(compiled, np.flatnonzero(~is_candidate), threads)
-    added: list[np.ndarray] = []
-    rounds = 0
-    while True:
+    keep = ~is_candidate
+    highs = _relaxation(compiled, np.flatnonzero(keep), threads)
+    bound, rounds = None, 0
+    while rounds < _MAX_ROUNDS:
         rounds += 1
         highs.setOptionValue("time_limit", max(0.0, time_limit - (time.perf_counter() - begin)))
         highs.run()
-        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal or rounds > _MAX_ROUNDS:
-            return compiled, None
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
         x = np.asarray(highs.getSolution().col_value)
         violated = candidates[rows.violation(candidates, x) > 0]
         if len(violated) == 0:
+            bound = highs.getInfo().objective_function_value
             break
         rows.add_to(highs, violated)
-        added.append(violated)
-    bound = highs.getInfo().objective_function_value
-    keep = np.zeros(len(compiled.rows), dtype=bool)
-    keep[~is_candidate] = True
-    for violated in added:
         keep[violated] = True
     flow, demand = _flow_column_and_demand(compiled, model, candidates)
     keep[candidates[_cheapest(demand, compiled.cost[flow], per_demand)]] = True

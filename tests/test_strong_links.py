@@ -4,6 +4,7 @@ to the full model's, and the rows kept are the ones the selection promises."""
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
 import pytest
 from plan_check import check_solved
@@ -88,10 +89,26 @@ def test_auto_leaves_small_models_alone_and_a_bad_choice_is_refused():
         solve_model(_model("example"), time_limit=60, mip_gap=0, strong_links="some")
 
 
-def test_no_selection_without_time_or_in_the_elastic_model():
+def _mip_optimum(compiled) -> float:
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("mip_rel_gap", 0.0)
+    highs.passModel(compiled.highs_lp())
+    highs.run()
+    assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return highs.getInfo().objective_function_value
+
+
+def test_without_time_for_the_lp_the_cheapest_arcs_are_kept_and_the_optimum_stays():
     model = build_model(build_network(example_scenario()))
     compiled = compile_lp(model)
-    assert select_strong_links(compiled, model, time_limit=0.0) == (compiled, None)
+    reduced, selection = select_strong_links(compiled, model, per_demand=1, time_limit=0.0)
+    assert selection.lp_bound is None and "not solved to the end" in str(selection)
+    assert selection.kept == len(model.R)          # one arc per demand row, nothing added
+    assert _mip_optimum(reduced) == pytest.approx(_mip_optimum(compiled), rel=1e-9)
+
+
+def test_the_elastic_model_is_handed_over_as_built():
     elastic = build_model(build_network(example_scenario()), elastic=True)
     assert len(strong_link_rows(compile_lp(elastic), elastic)) == 0
 
