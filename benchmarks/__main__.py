@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
                          help="refuse models estimated above this (hubopt's default: 4000)")
     theatre.add_argument("--handoff", choices=["direct", "pyomo"], default="direct")
     theatre.add_argument("--strong-links", default="auto",
-                         help="auto (hubopt's default) or all: which strong_link rows HiGHS gets")
+                         type=lambda v: int(v) if v.isdigit() else v,
+                         help="auto (hubopt's default), all, or arcs per demand row: which "
+                              "strong_link rows HiGHS gets")
     theatre.add_argument("-o", "--output", type=Path, default=DOCS / "theatre.md")
     handoff = commands.add_parser("handoff", help="build + hand-off to HiGHS, µs per non-zero")
     handoff.add_argument("--scales", default="0.25,0.5,1")

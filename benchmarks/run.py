@@ -109,7 +109,7 @@ def _matches(objective: float | None, published: float | None) -> bool:
 
 def profile_theatre(scale: float, time_limit: float, mip_gap: float,
                     memory_budget_mb: float | None = None, handoff: str = "direct",
-                    strong_links: str = "auto") -> dict:
+                    strong_links: str | int = "auto") -> dict:
     """Every stage of one theatre run, read to written result: seconds and peak memory."""
     import hubopt
     from benchmarks.theatre import theatre

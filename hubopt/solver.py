@@ -148,15 +148,12 @@ def solve_direct(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     options as the persistent path, classify the outcome the same way and load
     the incumbent into the Pyomo variables. The selection's seconds count
     against ``time_limit``."""
+    choice = _link_choice(strong_links)
     begin = time.perf_counter()
     compiled = compile_lp(model)
     links = None
-    if strong_links != "all" and time_limit > 0:
-        select = {"auto": (PER_DEMAND, SELECT_ABOVE)}.get(strong_links)
-        if select is None and not (isinstance(strong_links, int) and strong_links >= 0):
-            raise ValueError(f"strong_links must be 'auto', 'all' or a count, "
-                             f"not {strong_links!r}")
-        per_demand, above = select or (strong_links, 0)
+    if choice is not None and time_limit > 0:
+        per_demand, above = choice
         compiled, links = select_strong_links(compiled, model, per_demand=per_demand,
                                               above=above, time_limit=time_limit / 2,
                                               threads=threads)
@@ -193,6 +190,19 @@ def solve_direct(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     if start:
         outcome = replace(outcome, start=read_start_report(watcher.text, len(start)))
     return outcome
+
+
+def _link_choice(strong_links: str | int) -> tuple[int, int] | None:
+    """(arcs kept per demand row, select only above this many rows) for a
+    ``strong_links`` value; None for ``all``."""
+    if strong_links == "all":
+        return None
+    if strong_links == "auto":
+        return PER_DEMAND, SELECT_ABOVE
+    if isinstance(strong_links, int) and not isinstance(strong_links, bool) \
+            and strong_links >= 0:
+        return strong_links, 0
+    raise ValueError(f"strong_links must be 'auto', 'all' or a count, not {strong_links!r}")
 
 
 def _set_start(highs: highspy.Highs, compiled: CompiledLp, start: Mapping[Any, float]) -> None:
