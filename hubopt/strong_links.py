@@ -99,7 +99,8 @@ def select_strong_links(compiled: CompiledLp, model, *, per_demand: int = PER_DE
     is_candidate = np.zeros(len(compiled.rows), dtype=bool)
     is_candidate[candidates] = True
     keep = ~is_candidate
-    highs = _relaxation(compiled, np.flatnonzero(keep), threads)
+    highs = _relaxation(compiled, keep, threads)
+    violation = rows.violation(candidates)
     bound, rounds = None, 0
     while rounds < _MAX_ROUNDS:
         rounds += 1
@@ -108,7 +109,7 @@ def select_strong_links(compiled: CompiledLp, model, *, per_demand: int = PER_DE
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             break
         x = np.asarray(highs.getSolution().col_value)
-        violated = candidates[rows.violation(candidates, x) > 0]
+        violated = candidates[violation(x) > 0]
         if len(violated) == 0:
             bound = highs.getInfo().objective_function_value
             break
@@ -174,24 +175,28 @@ class _RowView:
         highs.addRows(len(rows), self.compiled.row_lower[rows], self.compiled.row_upper[rows],
                       len(values), starts, columns, values)
 
-    def violation(self, rows: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """By how much each of ``rows`` is violated at ``x`` beyond a tolerance of
-        1e-6 per unit of the row's largest coefficient (at least 1) (≤ 0: satisfied)."""
+    def violation(self, rows: np.ndarray):
+        """A function of x giving by how much each of ``rows`` is violated at x,
+        beyond a tolerance of 1e-6 per unit of the row's largest coefficient (at
+        least 1); ≤ 0: satisfied. The rows are sliced once, not every round."""
         starts, columns, values = self.slices(rows)
         owner = np.repeat(np.arange(len(rows)), np.diff(np.r_[starts, len(values)]))
-        activity = np.bincount(owner, weights=values * x[columns], minlength=len(rows))
         scale = np.ones(len(rows))
         np.maximum.at(scale, owner, np.abs(values))
-        lower, upper = self.compiled.row_lower[rows], self.compiled.row_upper[rows]
-        return np.maximum(activity - upper, lower - activity) - 1e-6 * scale
+        lower = self.compiled.row_lower[rows] - 1e-6 * scale
+        upper = self.compiled.row_upper[rows] + 1e-6 * scale
+
+        def of(x: np.ndarray) -> np.ndarray:
+            activity = np.bincount(owner, weights=values * x[columns], minlength=len(rows))
+            return np.maximum(activity - upper, lower - activity)
+        return of
 
 
 def _relaxation(compiled: CompiledLp, base: np.ndarray, threads: int) -> highspy.Highs:
-    """A quiet HiGHS holding the LP relaxation of ``compiled`` over the rows ``base``."""
-    base_only = np.zeros(len(compiled.rows), dtype=bool)
-    base_only[base] = True
+    """A quiet HiGHS holding the LP relaxation of ``compiled`` over the rows where
+    the mask ``base`` is true."""
     reduced = _with_rows(replace(compiled, integrality=np.zeros_like(compiled.integrality)),
-                         base_only)
+                         base.copy())
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("random_seed", 1)
