@@ -145,6 +145,8 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
                "constraints": constraints, "arcs": len(network.arcs)}
     if outcome.links is not None:
         timings.update(outcome.links.as_run_record())
+    if outcome.highs_options:
+        timings["highs_options"] = outcome.highs_options
     milestones = search_milestones(outcome.log)
     if milestones.nodes is not None:     # HiGHS printed its branch-and-cut table
         timings.update(milestones.as_run_record())

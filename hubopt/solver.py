@@ -37,6 +37,13 @@ from .strong_links import PER_DEMAND, SELECT_ABOVE, LinkSelection, select_strong
 log = logging.getLogger(__name__)
 
 RANDOM_SEED = 1  # fixed, so that the same input gives the same plan
+# HiGHS options for a model whose strong_link rows are selected (more than SELECT_ABOVE
+# arcs). HiGHS's root reduced-cost and RENS sub-MIPs copy nearly the whole model: at
+# theatre scale they held 1-2 GB and found worse plans later than RINS alone
+# (docs/theatre.md). Below that size hubopt keeps HiGHS's defaults, which the published
+# benchmarks were measured with.
+LARGE_MODEL_OPTIONS = {"mip_heuristic_run_root_reduced_cost": False,
+                       "mip_heuristic_run_rens": False}
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class SolveOutcome:
     start: MipStart | None = None
     highs_seconds: float | None = None  # inside HiGHS; the rest of ``seconds`` is hand-off
     links: LinkSelection | None = None  # strong_link rows handed to HiGHS, when selected
+    highs_options: str = ""   # HiGHS options set beyond seed, gap and time limit ("name=value, …")
 
     @property
     def has_plan(self) -> bool:
@@ -145,9 +153,10 @@ def solve_direct(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     """:func:`solve_model` through the bulk hand-off: compile ``model`` with
     :func:`hubopt.handoff.compile_lp`, select its ``strong_link`` rows as
     ``strong_links`` says, pass it to a fresh ``highspy.Highs`` with the same
-    options as the persistent path, classify the outcome the same way and load
-    the incumbent into the Pyomo variables. The selection's seconds count
-    against ``time_limit``."""
+    options as the persistent path (and :data:`LARGE_MODEL_OPTIONS` when rows were
+    selected; ``highs_options`` override both), classify the outcome the same way
+    and load the incumbent into the Pyomo variables. The selection's seconds
+    count against ``time_limit``."""
     choice = _link_choice(strong_links)
     begin = time.perf_counter()
     compiled = compile_lp(model)
@@ -160,8 +169,9 @@ def solve_direct(model, *, time_limit: float, mip_gap: float, threads: int = 0,
         if links is not None:
             log.info("strong links: %s", links)
     remaining = max(0.0, time_limit - (time.perf_counter() - begin))
+    chosen = {**(LARGE_MODEL_OPTIONS if links is not None else {}), **(highs_options or {})}
     options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap, "time_limit": remaining,
-               "log_to_console": False, "output_flag": True, **(highs_options or {})}
+               "log_to_console": False, "output_flag": True, **chosen}
     if threads:
         options["threads"] = threads
     with _HighsLogWatcher(verbose) as watcher:
@@ -186,7 +196,8 @@ def solve_direct(model, *, time_limit: float, mip_gap: float, threads: int = 0,
         finally:
             highs.cbLogging.clear()
     outcome = _classify_direct(highs, compiled, watcher.text)
-    outcome = replace(outcome, seconds=time.perf_counter() - begin, links=links)
+    outcome = replace(outcome, seconds=time.perf_counter() - begin, links=links,
+                      highs_options=", ".join(f"{name}={value}" for name, value in chosen.items()))
     if start:
         outcome = replace(outcome, start=read_start_report(watcher.text, len(start)))
     return outcome

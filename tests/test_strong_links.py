@@ -40,6 +40,10 @@ def test_example_plan_with_selected_rows_passes_the_independent_check():
     assert plan.summary["objective"] == pytest.approx(reference.summary["objective"], rel=1e-9)
     assert plan.run["strong_link_rows"] < plan.run["strong_link_rows_total"] == 92
     assert "strong_link_rows" not in reference.run
+    # with rows selected, HiGHS runs without its root reduced-cost and RENS sub-MIPs
+    assert plan.run["highs_options"] == ("mip_heuristic_run_root_reduced_cost=False, "
+                                         "mip_heuristic_run_rens=False")
+    assert "highs_options" not in reference.run
 
 
 @pytest.mark.parametrize("name", ["example", *ORDINARY[:4]])
