@@ -26,13 +26,13 @@ from .errors import Issue
 from .guard import Limits
 from .highs_log import search_milestones
 from .instance import Scenario
-from .model import build_model, start_values
+from .model import build_model, constraint_count, start_values
 from .network import ModuleKey, build_network
 from .previous import PreviousPlan
 from .reader import read_workbook
 from .results import Plan, empty_summary, extract_plan
 from .sizing import DEFAULT_MEMORY_BUDGET_MB, check_memory_budget
-from .solver import solve_model
+from .solver import selects_strong_links, solve_model
 from .stress import resilience_table, stress_test
 from .validate import Validated, validate
 
@@ -125,9 +125,11 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
     log.debug("size: %d variables, %d constraints, %d nonzeros, about %.0f MB",
               size.variables, size.rows, size.nonzeros, size.megabytes)
     start = time.perf_counter()
-    model = build_model(network, previous_plan)
+    model = build_model(network, previous_plan,
+                        strong_link_as_arrays=handoff == "direct"
+                        and selects_strong_links(strong_links, len(network.arcs)))
     build_seconds = time.perf_counter() - start
-    variables, constraints = model.nvariables(), model.nconstraints()   # each walks the model
+    variables, constraints = model.nvariables(), constraint_count(model)   # each walks the model
     log.info("build: %d variables, %d constraints from %d arcs (%.2f s)",
              variables, constraints, len(network.arcs), build_seconds)
     start = start_values(model, network, previous_plan) if previous_plan and mip_start else None

@@ -32,7 +32,13 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from .errors import SolverError
 from .handoff import CompiledLp, compile_lp
 from .highs_log import finite_number
-from .strong_links import PER_DEMAND, SELECT_ABOVE, LinkSelection, select_strong_links
+from .strong_links import (
+    PER_DEMAND,
+    SELECT_ABOVE,
+    LinkSelection,
+    select_strong_links,
+    with_every_strong_link,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +115,14 @@ def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     ``strong_links`` (direct hand-off only) says which ``strong_link`` rows HiGHS
     gets (:mod:`hubopt.strong_links`; the optimum is the same either way):
     ``auto`` selects them when the model has more than ``SELECT_ABOVE``, ``all``
-    never does, a number k always selects with k arcs per demand row.
+    never does, a number k always selects with k arcs per demand row. A model
+    built with ``strong_link_as_arrays`` solves on the direct hand-off only.
     """
     if handoff not in HANDOFFS:
         raise ValueError(f"handoff must be one of {HANDOFFS}, not {handoff!r}")
+    if (solver is not None or handoff != "direct") \
+            and getattr(model, "strong_link_rows", None) is not None:
+        raise ValueError("a model with strong_link rows as arrays needs the direct hand-off")
     if solver is None and handoff == "direct":
         return solve_direct(model, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                             verbose=verbose, highs_options=highs_options, start=start,
@@ -168,6 +178,8 @@ def solve_direct(model, *, time_limit: float, mip_gap: float, threads: int = 0,
                                               threads=threads)
         if links is not None:
             log.info("strong links: %s", links)
+    else:
+        compiled = with_every_strong_link(compiled, model)
     remaining = max(0.0, time_limit - (time.perf_counter() - begin))
     chosen = {**(LARGE_MODEL_OPTIONS if links is not None else {}), **(highs_options or {})}
     options = {"random_seed": RANDOM_SEED, "mip_rel_gap": mip_gap, "time_limit": remaining,
@@ -201,6 +213,13 @@ def solve_direct(model, *, time_limit: float, mip_gap: float, threads: int = 0,
     if start:
         outcome = replace(outcome, start=read_start_report(watcher.text, len(start)))
     return outcome
+
+
+def selects_strong_links(strong_links: str | int, rows: int) -> bool:
+    """Whether the direct hand-off selects among ``rows`` strong_link rows for this
+    ``strong_links`` choice (then the model may keep them as arrays)."""
+    choice = _link_choice(strong_links)
+    return choice is not None and rows > choice[1]
 
 
 def _link_choice(strong_links: str | int) -> tuple[int, int] | None:

@@ -28,6 +28,12 @@ relaxation, solved by row generation:
    measured and not kept: they are nearly all zero on this degenerate LP, and
    the cuts moved the bound less; docs/theatre.md.)
 
+A model built with ``strong_link_as_arrays`` (what :func:`hubopt.solve` does
+for a large model on the direct hand-off) has no Pyomo ``strong_link`` family:
+its rows come from ``model.strong_link_rows`` (:class:`hubopt.model.StrongLinkRows`,
+the same terms as the family), so the 99 % of rows that HiGHS never gets are not
+built as Pyomo objects either (0.4 GB and 8 s at theatre scale 1).
+
 Units: costs in the objective's currency per unit served.
 """
 
@@ -72,7 +78,8 @@ class LinkSelection:
 
 def strong_link_rows(compiled: CompiledLp, model) -> np.ndarray:
     """Positions in ``compiled.rows`` of the ``strong_link`` rows; none for the
-    elastic model, which is handed over exactly as built (formulation.md)."""
+    elastic model, which is handed over exactly as built (formulation.md), and
+    none for a model that keeps them as arrays (``model.strong_link_rows``)."""
     family = getattr(model, "strong_link", None)
     if family is None or getattr(model, "elastic", False):
         return np.zeros(0, dtype=np.int64)
@@ -85,22 +92,27 @@ def select_strong_links(compiled: CompiledLp, model, *, per_demand: int = PER_DE
                         ) -> tuple[CompiledLp, LinkSelection | None]:
     """``compiled`` with only the selected ``strong_link`` rows, and what was kept.
 
-    Returns ``compiled`` unchanged and None when the model has no more than
-    ``above`` strong_link rows. When the row generation does not end within
+    Returns every row and None when the model has no more than ``above``
+    strong_link rows. When the row generation does not end within
     ``time_limit`` seconds (or the LP is infeasible), the selection keeps the
     rows added so far and the cheapest arcs' rows, and ``lp_bound`` is None: the
     MIP is still exact, only its LP bound may be below the full model's.
+    The kept rows come after the other rows; a model built with
+    ``strong_link_as_arrays`` gets them from ``model.strong_link_rows``.
     """
     begin = time.perf_counter()
-    candidates = strong_link_rows(compiled, model)
-    if len(candidates) == 0 or len(candidates) <= above:
-        return compiled, None
-    rows = _RowView(compiled)
-    is_candidate = np.zeros(len(compiled.rows), dtype=bool)
-    is_candidate[candidates] = True
-    keep = ~is_candidate
-    highs = _relaxation(compiled, keep, threads)
-    violation = rows.violation(candidates)
+    arrays = getattr(model, "strong_link_rows", None)
+    positions = strong_link_rows(compiled, model) if arrays is None else None
+    total = len(arrays) if arrays is not None else len(positions)
+    if total == 0 or total <= above:
+        return with_every_strong_link(compiled, model), None
+    if arrays is not None:
+        base, links = compiled, _LinkRows.of_arrays(compiled, arrays)
+    else:
+        base, links = _LinkRows.split(compiled, model, positions)
+    keep = np.zeros(len(links), dtype=bool)
+    highs = _relaxation(base, threads)
+    violation = links.violation()
     bound, rounds = None, 0
     while rounds < _MAX_ROUNDS:
         rounds += 1
@@ -109,17 +121,28 @@ def select_strong_links(compiled: CompiledLp, model, *, per_demand: int = PER_DE
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             break
         x = np.asarray(highs.getSolution().col_value)
-        violated = candidates[violation(x) > 0]
+        violated = np.flatnonzero(violation(x) > 0)
         if len(violated) == 0:
             bound = highs.getInfo().objective_function_value
             break
-        rows.add_to(highs, violated)
+        links.add_to(highs, violated)
         keep[violated] = True
-    flow, demand = _flow_column_and_demand(compiled, model, candidates)
-    keep[candidates[_cheapest(demand, compiled.cost[flow], per_demand)]] = True
-    kept = int(keep[candidates].sum())
-    selection = LinkSelection(kept, len(candidates), bound, rounds, time.perf_counter() - begin)
-    return _with_rows(compiled, keep), selection
+    keep |= _cheapest(links.demand, compiled.cost[links.flow], per_demand)
+    selection = LinkSelection(int(keep.sum()), len(links), bound, rounds,
+                              time.perf_counter() - begin)
+    if keep.all() and arrays is None:
+        return compiled, selection
+    return links.appended_to(base, keep), selection
+
+
+def with_every_strong_link(compiled: CompiledLp, model) -> CompiledLp:
+    """``compiled`` with every strong_link row: as it is, unless ``model`` keeps
+    them as arrays, whose rows are then appended."""
+    arrays = getattr(model, "strong_link_rows", None)
+    if arrays is None or len(arrays) == 0:
+        return compiled
+    links = _LinkRows.of_arrays(compiled, arrays)
+    return links.appended_to(compiled, np.ones(len(links), dtype=bool))
 
 
 def _cheapest(group: np.ndarray, cost: np.ndarray, k: int) -> np.ndarray:
@@ -132,6 +155,134 @@ def _cheapest(group: np.ndarray, cost: np.ndarray, k: int) -> np.ndarray:
     mask = np.zeros(len(order), dtype=bool)
     mask[order[position < k]] = True
     return mask
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """A strong_link row that reached HiGHS from ``model.strong_link_rows``: its
+    arc, and the name Pyomo would give the row."""
+
+    arc: tuple
+
+    @property
+    def name(self) -> str:
+        return "strong_link[" + ",".join(str(part) for part in self.arc) + "]"
+
+
+@dataclass(frozen=True)
+class _LinkRows:
+    """strong_link rows to choose from, row-wise: row i has its columns and
+    coefficients at ``start[i]:start[i+1]``, bounds ``lower[i] ≤ · ≤ upper[i]``,
+    the column of its flow x_sr and a number per demand row r."""
+
+    start: np.ndarray
+    column: np.ndarray
+    value: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    flow: np.ndarray
+    demand: np.ndarray
+    rows: list           # the Pyomo constraint of each row, or its LinkRow
+
+    def __len__(self) -> int:
+        return len(self.flow)
+
+    @classmethod
+    def split(cls, compiled: CompiledLp, model, positions: np.ndarray
+              ) -> tuple[CompiledLp, _LinkRows]:
+        """``compiled`` without the strong_link rows at ``positions``, and those rows."""
+        count = np.diff(compiled.start)
+        column = np.repeat(np.arange(len(count)), count)
+        order = np.lexsort((column, compiled.index))
+        row_start = np.zeros(len(compiled.rows) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(compiled.index, minlength=len(compiled.rows)), out=row_start[1:])
+        lengths = row_start[positions + 1] - row_start[positions]
+        start = np.r_[0, np.cumsum(lengths)]
+        entries = order[np.repeat(row_start[positions] - start[:-1], lengths)
+                        + np.arange(start[-1])]
+        flow, demand = _flow_column_and_demand(compiled, model, positions)
+        links = cls(start, column[entries], compiled.value[entries],
+                    compiled.row_lower[positions], compiled.row_upper[positions], flow, demand,
+                    [compiled.rows[i] for i in positions])
+        is_link = np.zeros(len(compiled.rows), dtype=bool)
+        is_link[positions] = True
+        return _with_rows(compiled, ~is_link), links
+
+    @classmethod
+    def of_arrays(cls, compiled: CompiledLp, arrays) -> _LinkRows:
+        """The rows of a :class:`hubopt.model.StrongLinkRows` over the columns of
+        ``compiled``: x_sr − q_r·Σ y_m ≤ 0."""
+        column_of = {id(var): j for j, var in enumerate(compiled.columns)}
+
+        def columns(variables) -> np.ndarray:
+            try:
+                return np.fromiter((column_of[id(var)] for var in variables), dtype=np.int64,
+                                   count=len(variables))
+            except KeyError:
+                raise ValueError("a strong_link variable is fixed or in no other row; "
+                                 "build the model without strong_link_as_arrays") from None
+        flow = columns(arrays.flows)
+        per_pair = [columns(ys) for ys in arrays.modules]
+        pair_length = np.array([len(c) for c in per_pair], dtype=np.int64)
+        pair_start = np.r_[0, np.cumsum(pair_length)]
+        pair_columns = np.concatenate([*per_pair, np.zeros(0, dtype=np.int64)])
+        lengths = 1 + pair_length[arrays.pair]
+        start = np.r_[0, np.cumsum(lengths)]
+        owner = np.repeat(np.arange(len(flow)), lengths)
+        within = np.arange(start[-1]) - start[owner]          # 0: the flow, 1…: its modules
+        module = within > 0
+        column = np.empty(start[-1], dtype=np.int64)
+        value = np.empty(start[-1])
+        column[~module], value[~module] = flow, 1.0
+        column[module] = pair_columns[pair_start[arrays.pair[owner[module]]] + within[module] - 1]
+        value[module] = -arrays.quantity[owner[module]]
+        return cls(start, column, value, np.full(len(flow), -np.inf), np.zeros(len(flow)),
+                   flow, arrays.demand_row, [LinkRow(arc) for arc in arrays.arcs])
+
+    def _entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row starts (from 0) of ``rows`` and the positions of their entries."""
+        lengths = self.start[rows + 1] - self.start[rows]
+        starts = np.r_[0, np.cumsum(lengths)]
+        return starts, np.repeat(self.start[rows] - starts[:-1], lengths) + np.arange(starts[-1])
+
+    def add_to(self, highs: highspy.Highs, rows: np.ndarray) -> None:
+        starts, entries = self._entries(rows)
+        highs.addRows(len(rows), self.lower[rows], self.upper[rows], len(entries),
+                      starts[:-1].astype(np.int32), self.column[entries].astype(np.int32),
+                      self.value[entries])
+
+    def violation(self):
+        """A function of x giving by how much each row is violated at x, beyond a
+        tolerance of 1e-6 per unit of the row's largest coefficient (at least 1);
+        ≤ 0: satisfied."""
+        owner = np.repeat(np.arange(len(self)), np.diff(self.start))
+        scale = np.ones(len(self))
+        np.maximum.at(scale, owner, np.abs(self.value))
+        lower, upper = self.lower - 1e-6 * scale, self.upper + 1e-6 * scale
+
+        def of(x: np.ndarray) -> np.ndarray:
+            activity = np.bincount(owner, weights=self.value * x[self.column],
+                                   minlength=len(self))
+            return np.maximum(activity - upper, lower - activity)
+        return of
+
+    def appended_to(self, compiled: CompiledLp, keep: np.ndarray) -> CompiledLp:
+        """``compiled`` with the rows where ``keep`` is true after its own rows."""
+        chosen = np.flatnonzero(keep)
+        starts, entries = self._entries(chosen)
+        n_columns = len(compiled.start) - 1
+        column = np.concatenate([np.repeat(np.arange(n_columns), np.diff(compiled.start)),
+                                 self.column[entries]])
+        row = np.concatenate([compiled.index, len(compiled.rows)
+                              + np.repeat(np.arange(len(chosen)), np.diff(starts))])
+        value = np.concatenate([compiled.value, self.value[entries]])
+        order = np.argsort(column, kind="stable")
+        start = np.zeros(n_columns + 1, dtype=np.int32)
+        np.cumsum(np.bincount(column, minlength=n_columns), out=start[1:])
+        return replace(compiled, rows=compiled.rows + [self.rows[i] for i in chosen],
+                       row_lower=np.concatenate([compiled.row_lower, self.lower[chosen]]),
+                       row_upper=np.concatenate([compiled.row_upper, self.upper[chosen]]),
+                       start=start, index=row[order].astype(np.int32), value=value[order])
 
 
 def _flow_column_and_demand(compiled: CompiledLp, model, candidates: np.ndarray
@@ -149,54 +300,9 @@ def _flow_column_and_demand(compiled: CompiledLp, model, candidates: np.ndarray
     return flow, demand
 
 
-class _RowView:
-    """The compiled matrix row-wise, to add rows to HiGHS and measure violations."""
-
-    def __init__(self, compiled: CompiledLp):
-        self.compiled = compiled
-        count = np.diff(compiled.start)
-        column = np.repeat(np.arange(len(count)), count)
-        order = np.lexsort((column, compiled.index))
-        self.column = column[order].astype(np.int32)
-        self.value = compiled.value[order]
-        self.start = np.zeros(len(compiled.rows) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(compiled.index, minlength=len(compiled.rows)), out=self.start[1:])
-
-    def slices(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Row starts, column indices and values of ``rows``, row-wise."""
-        lengths = self.start[rows + 1] - self.start[rows]
-        starts = np.zeros(len(rows), dtype=np.int32)
-        np.cumsum(lengths[:-1], out=starts[1:])
-        positions = np.repeat(self.start[rows] - starts, lengths) + np.arange(lengths.sum())
-        return starts, self.column[positions], self.value[positions]
-
-    def add_to(self, highs: highspy.Highs, rows: np.ndarray) -> None:
-        starts, columns, values = self.slices(rows)
-        highs.addRows(len(rows), self.compiled.row_lower[rows], self.compiled.row_upper[rows],
-                      len(values), starts, columns, values)
-
-    def violation(self, rows: np.ndarray):
-        """A function of x giving by how much each of ``rows`` is violated at x,
-        beyond a tolerance of 1e-6 per unit of the row's largest coefficient (at
-        least 1); ≤ 0: satisfied. The rows are sliced once, not every round."""
-        starts, columns, values = self.slices(rows)
-        owner = np.repeat(np.arange(len(rows)), np.diff(np.r_[starts, len(values)]))
-        scale = np.ones(len(rows))
-        np.maximum.at(scale, owner, np.abs(values))
-        lower = self.compiled.row_lower[rows] - 1e-6 * scale
-        upper = self.compiled.row_upper[rows] + 1e-6 * scale
-
-        def of(x: np.ndarray) -> np.ndarray:
-            activity = np.bincount(owner, weights=values * x[columns], minlength=len(rows))
-            return np.maximum(activity - upper, lower - activity)
-        return of
-
-
-def _relaxation(compiled: CompiledLp, base: np.ndarray, threads: int) -> highspy.Highs:
-    """A quiet HiGHS holding the LP relaxation of ``compiled`` over the rows where
-    the mask ``base`` is true."""
-    reduced = _with_rows(replace(compiled, integrality=np.zeros_like(compiled.integrality)),
-                         base.copy())
+def _relaxation(compiled: CompiledLp, threads: int) -> highspy.Highs:
+    """A quiet HiGHS holding the LP relaxation of ``compiled``."""
+    reduced = replace(compiled, integrality=np.zeros_like(compiled.integrality))
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("random_seed", 1)

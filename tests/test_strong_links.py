@@ -9,24 +9,68 @@ import numpy as np
 import pytest
 from plan_check import check_solved
 from relaxation import lp_relaxation_value
-from test_handoff import CASES, _model
+from test_handoff import CASES, _by_name, _model
 
 import hubopt
 from hubopt.example import example_scenario
 from hubopt.handoff import compile_lp
-from hubopt.model import build_model
+from hubopt.model import build_model, constraint_count
 from hubopt.network import build_network
 from hubopt.solver import solve_model
-from hubopt.strong_links import _cheapest, select_strong_links, strong_link_rows
+from hubopt.strong_links import (
+    _cheapest,
+    select_strong_links,
+    strong_link_rows,
+    with_every_strong_link,
+)
 
 ORDINARY = sorted(name for name in CASES if not CASES[name][2])
 
 
+def _arrays_model(name):
+    scenario, previous, _ = CASES[name]
+    return build_model(build_network(scenario()), previous, strong_link_as_arrays=True)
+
+
+def _named_lp(compiled):
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(compiled.highs_lp(names=True))
+    lp = highs.getLp()
+    return _by_name(lp, list(lp.col_names_), list(lp.row_names_))
+
+
+@pytest.mark.parametrize("name", ORDINARY)
+def test_strong_link_rows_as_arrays_give_highs_the_same_lp(name):
+    """The rows kept as data (StrongLinkRows) are the Pyomo family's rows: same
+    names, bounds and coefficients, every other row and column unchanged."""
+    pyomo_model, arrays_model = _model(name), _arrays_model(name)
+    assert not hasattr(arrays_model, "strong_link")
+    assert constraint_count(arrays_model) == pyomo_model.nconstraints()
+    assert len(arrays_model.strong_link_rows) == len(pyomo_model.strong_link) > 0
+    from_pyomo = _named_lp(compile_lp(pyomo_model))
+    from_arrays = _named_lp(with_every_strong_link(compile_lp(arrays_model), arrays_model))
+    assert from_arrays == from_pyomo
+
+
+def test_a_model_with_rows_as_arrays_solves_on_the_direct_path_only():
+    everything = solve_model(_arrays_model("example"), time_limit=60, mip_gap=0,
+                             strong_links="all")
+    assert everything.objective == pytest.approx(25781695.80747515, rel=1e-9)
+    assert everything.links is None and "MIP has 226 rows" in everything.log
+    with pytest.raises(ValueError, match="direct hand-off"):
+        solve_model(_arrays_model("example"), time_limit=60, mip_gap=0, handoff="pyomo")
+    with pytest.raises(ValueError, match="elastic"):
+        build_model(build_network(example_scenario()), elastic=True, strong_link_as_arrays=True)
+
+
 @pytest.mark.parametrize("name", ORDINARY)
 @pytest.mark.parametrize("per_demand", [0, 1])
-def test_selected_rows_give_the_same_optimum(name, per_demand):
+@pytest.mark.parametrize("as_arrays", [False, True])
+def test_selected_rows_give_the_same_optimum(name, per_demand, as_arrays):
     everything = solve_model(_model(name), time_limit=60, mip_gap=0, strong_links="all")
-    selected = solve_model(_model(name), time_limit=60, mip_gap=0, strong_links=per_demand)
+    model = _arrays_model(name) if as_arrays else _model(name)
+    selected = solve_model(model, time_limit=60, mip_gap=0, strong_links=per_demand)
     assert selected.status == everything.status
     if everything.has_plan:
         assert selected.objective == pytest.approx(everything.objective, rel=1e-9, abs=1e-6)
@@ -47,12 +91,14 @@ def test_example_plan_with_selected_rows_passes_the_independent_check():
 
 
 @pytest.mark.parametrize("name", ["example", *ORDINARY[:4]])
-def test_lp_bound_of_the_selection_is_the_full_lp_relaxation(name):
-    model = _model(name)
+@pytest.mark.parametrize("as_arrays", [False, True])
+def test_lp_bound_of_the_selection_is_the_full_lp_relaxation(name, as_arrays):
+    full = compile_lp(_model(name))
+    model = _arrays_model(name) if as_arrays else _model(name)
     compiled = compile_lp(model)
     reduced, selection = select_strong_links(compiled, model, per_demand=0)
     assert selection is not None
-    assert selection.lp_bound == pytest.approx(lp_relaxation_value(compiled), rel=1e-7)
+    assert selection.lp_bound == pytest.approx(lp_relaxation_value(full), rel=1e-7)
     # the reduced model's own LP relaxation reaches the same bound: nothing cut off
     assert lp_relaxation_value(reduced) == pytest.approx(selection.lp_bound, rel=1e-7)
 
