@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                          type=lambda v: int(v) if v.isdigit() else v,
                          help="auto (hubopt's default), all, or arcs per demand row: which "
                               "strong_link rows HiGHS gets")
+    theatre.add_argument("--threads", type=int, default=0,
+                         help="HiGHS threads (0: the scenario's setting, HiGHS's default)")
     theatre.add_argument("-o", "--output", type=Path, default=DOCS / "theatre.md")
     handoff = commands.add_parser("handoff", help="build + hand-off to HiGHS, µs per non-zero")
     handoff.add_argument("--scales", default="0.25,0.5,1")
@@ -97,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for scale in (float(s) for s in args.scales.split(",")):
             row = isolated(profile_theatre, scale, args.time_limit, args.mip_gap,
-                           args.memory_budget_mb, args.handoff, args.strong_links)
+                           args.memory_budget_mb, args.handoff, args.strong_links,
+                           args.threads)
             print(f"scale {scale:g}: {row['status']} total {row['total']:.1f} s, "
                   f"peak {row['peak_mb']:.0f} MB", file=sys.stderr)
             rows.append(row)

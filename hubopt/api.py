@@ -121,13 +121,12 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
         return _finish(Plan(scenario, "infeasible", empty_summary(scenario, "infeasible"),
                             diagnosis=findings, warnings=notes), started, {})
 
-    size = check_memory_budget(network, memory_budget_mb)
+    as_arrays = handoff == "direct" and selects_strong_links(strong_links, len(network.arcs))
+    size = check_memory_budget(network, memory_budget_mb, selected_links=as_arrays)
     log.debug("size: %d variables, %d constraints, %d nonzeros, about %.0f MB",
               size.variables, size.rows, size.nonzeros, size.megabytes)
     start = time.perf_counter()
-    model = build_model(network, previous_plan,
-                        strong_link_as_arrays=handoff == "direct"
-                        and selects_strong_links(strong_links, len(network.arcs)))
+    model = build_model(network, previous_plan, strong_link_as_arrays=as_arrays)
     build_seconds = time.perf_counter() - start
     variables, constraints = model.nvariables(), constraint_count(model)   # each walks the model
     log.info("build: %d variables, %d constraints from %d arcs (%.2f s)",

@@ -15,6 +15,11 @@ contributor pairs):
   + 2|M| + |M| + |S| site links + |A| objective (+ 3|A| single sourcing,
   + Σ_A |M(s,k)| redundancy) + |CS| + |CF| + 2|M| contributors.
 
+When the direct hand-off will select ``strong_link`` rows (more than 100,000
+arcs, :mod:`hubopt.strong_links`), the model keeps them as arrays and HiGHS
+gets about ``PER_DEMAND`` of them per demand row: rows and nonzeros count
+min(|A|, PER_DEMAND·|R|) strong_link rows, and the arrays add 150 bytes per arc.
+
 Memory (bytes) ≈ 10 MB + 2,200·variables + 2,000·rows + 360·nonzeros: Pyomo's
 components and expressions, the solver interface's copy and HiGHS's own
 model, fitted to the growth of peak resident memory over models of 6·10³ to
@@ -31,12 +36,14 @@ from dataclasses import dataclass
 
 from .errors import InputError, Issue
 from .network import Network
+from .strong_links import PER_DEMAND
 
 MB = 1_000_000
 BYTES_PER_VARIABLE = 2_200
 BYTES_PER_ROW = 2_000
 BYTES_PER_NONZERO = 360
 BASE_BYTES = 10 * MB
+BYTES_PER_ARRAY_LINK = 150      # a strong_link row kept as arrays (StrongLinkRows)
 DEFAULT_MEMORY_BUDGET_MB = 4_000.0
 
 
@@ -47,25 +54,31 @@ class ModelSize:
     variables: int
     rows: int
     nonzeros: int
+    array_links: int = 0     # strong_link rows kept as arrays, not Pyomo constraints
 
     @property
     def megabytes(self) -> float:
         """Estimated peak memory to build and hand the model to HiGHS (MB = 10⁶ bytes)."""
         return (BASE_BYTES + BYTES_PER_VARIABLE * self.variables + BYTES_PER_ROW * self.rows
-                + BYTES_PER_NONZERO * self.nonzeros) / MB
+                + BYTES_PER_NONZERO * self.nonzeros
+                + BYTES_PER_ARRAY_LINK * self.array_links) / MB
 
 
-def model_size(network: Network) -> ModelSize:
-    """The size of ``build_model(network)``, counted without building it."""
+def model_size(network: Network, *, selected_links: bool = False) -> ModelSize:
+    """The size of ``build_model(network)``, counted without building it; with
+    ``selected_links``, the rows HiGHS gets when the strong_link rows are selected
+    (kept as arrays; about PER_DEMAND per demand row)."""
     settings = network.scenario.settings
     arcs, modules, sites, demand = (len(network.arcs), len(network.modules),
                                     len(network.sites), len(network.demand))
     per_arc_modules = sum(len(network.modules_of(a.site_id, a.service))
                           for a in network.arcs.values())
     site_services = len({(a.site_id, a.service) for a in network.arcs.values()})
+    links = min(arcs, PER_DEMAND * demand) if selected_links else arcs
+    link_nonzeros = round((arcs + per_arc_modules) * links / arcs) if arcs else 0
     variables = sites + modules + arcs
-    rows = demand + site_services + modules + sites + arcs
-    nonzeros = (arcs + per_arc_modules) + arcs + (arcs + modules) + 3 * modules + sites + arcs
+    rows = demand + site_services + modules + sites + links
+    nonzeros = link_nonzeros + arcs + (arcs + modules) + 3 * modules + sites + arcs
     if settings.single_sourcing:
         variables += arcs
         rows += arcs + demand
@@ -90,12 +103,14 @@ def model_size(network: Network) -> ModelSize:
         variables += pairs
         rows += 2 * sites
         nonzeros += pairs + 2 * modules + sites
-    return ModelSize(variables, rows, nonzeros)
+    return ModelSize(variables, rows, nonzeros, arcs if selected_links else 0)
 
 
-def check_memory_budget(network: Network, budget_mb: float | None) -> ModelSize:
-    """The model's size; InputError when its estimate exceeds ``budget_mb`` (None: no cap)."""
-    size = model_size(network)
+def check_memory_budget(network: Network, budget_mb: float | None, *,
+                        selected_links: bool = False) -> ModelSize:
+    """The model's size; InputError when its estimate exceeds ``budget_mb`` (None: no
+    cap). ``selected_links`` as for :func:`model_size`."""
+    size = model_size(network, selected_links=selected_links)
     if budget_mb is not None and size.megabytes > budget_mb:
         raise InputError([Issue(
             "error", "model size",

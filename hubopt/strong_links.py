@@ -46,6 +46,7 @@ import highspy
 import numpy as np
 
 from .handoff import CompiledLp
+from .heap import release_free_heap
 
 PER_DEMAND = 20          # arcs of each demand row whose strong_link rows are kept
 SELECT_ABOVE = 100_000   # select only when the model has more strong_link rows than this
@@ -127,6 +128,8 @@ def select_strong_links(compiled: CompiledLp, model, *, per_demand: int = PER_DE
             break
         links.add_to(highs, violated)
         keep[violated] = True
+    del highs
+    release_free_heap()
     keep |= _cheapest(links.demand, compiled.cost[links.flow], per_demand)
     selection = LinkSelection(int(keep.sum()), len(links), bound, rounds,
                               time.perf_counter() - begin)
@@ -182,7 +185,8 @@ class _LinkRows:
     upper: np.ndarray
     flow: np.ndarray
     demand: np.ndarray
-    rows: list           # the Pyomo constraint of each row, or its LinkRow
+    rows: list           # the Pyomo constraint of each row, or its arc (``of_arrays``)
+    from_arrays: bool = False
 
     def __len__(self) -> int:
         return len(self.flow)
@@ -237,7 +241,7 @@ class _LinkRows:
         column[module] = pair_columns[pair_start[arrays.pair[owner[module]]] + within[module] - 1]
         value[module] = -arrays.quantity[owner[module]]
         return cls(start, column, value, np.full(len(flow), -np.inf), np.zeros(len(flow)),
-                   flow, arrays.demand_row, [LinkRow(arc) for arc in arrays.arcs])
+                   flow, arrays.demand_row, arrays.arcs, from_arrays=True)
 
     def _entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Row starts (from 0) of ``rows`` and the positions of their entries."""
@@ -279,7 +283,8 @@ class _LinkRows:
         order = np.argsort(column, kind="stable")
         start = np.zeros(n_columns + 1, dtype=np.int32)
         np.cumsum(np.bincount(column, minlength=n_columns), out=start[1:])
-        return replace(compiled, rows=compiled.rows + [self.rows[i] for i in chosen],
+        kept = [LinkRow(self.rows[i]) if self.from_arrays else self.rows[i] for i in chosen]
+        return replace(compiled, rows=compiled.rows + kept,
                        row_lower=np.concatenate([compiled.row_lower, self.lower[chosen]]),
                        row_upper=np.concatenate([compiled.row_upper, self.upper[chosen]]),
                        start=start, index=row[order].astype(np.int32), value=value[order])
