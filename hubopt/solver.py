@@ -236,7 +236,7 @@ def _link_choice(strong_links: str | int) -> tuple[int, int] | None:
 
 
 def _set_start(highs: highspy.Highs, compiled: CompiledLp, start: Mapping[Any, float]) -> None:
-    column_of = {id(var): j for j, var in enumerate(compiled.columns)}
+    column_of = compiled.column_positions()
     pairs = sorted((column_of[id(var)], float(value)) for var, value in start.items()
                    if id(var) in column_of and value is not None)
     index = np.array([j for j, _ in pairs], dtype=np.int32)

@@ -216,7 +216,7 @@ class _LinkRows:
     def of_arrays(cls, compiled: CompiledLp, arrays) -> _LinkRows:
         """The rows of a :class:`hubopt.model.StrongLinkRows` over the columns of
         ``compiled``: x_sr − q_r·Σ y_m ≤ 0."""
-        column_of = {id(var): j for j, var in enumerate(compiled.columns)}
+        column_of = compiled.column_positions()
 
         def columns(variables) -> np.ndarray:
             try:
@@ -294,7 +294,7 @@ def _flow_column_and_demand(compiled: CompiledLp, model, candidates: np.ndarray
                             ) -> tuple[np.ndarray, np.ndarray]:
     """For each strong_link row: the column of its flow x_sr and a number per
     demand row r = (sector, service) grouping the arcs of one row."""
-    column_of = {id(var): j for j, var in enumerate(compiled.columns)}
+    column_of = compiled.column_positions()
     demand_number: dict = {}
     flow = np.empty(len(candidates), dtype=np.int64)
     demand = np.empty(len(candidates), dtype=np.int64)
