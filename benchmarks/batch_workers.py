@@ -23,8 +23,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hubopt.example import example_scenario
-from hubopt.template import write_input_workbook
+from hubopt.inputs.example import example_scenario
+from hubopt.inputs.template import write_input_workbook
 
 VARIANTS = 20
 

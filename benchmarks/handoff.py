@@ -21,10 +21,10 @@ from benchmarks.run import isolated, machine, peak_mb
 def measure(scale: float, handoff: str) -> dict:
     """One fresh-process run: seconds per stage, non-zeros, peak MB."""
     from benchmarks.theatre import theatre
-    from hubopt.handoff import compile_lp
-    from hubopt.model import build_model
-    from hubopt.network import build_network
-    from hubopt.solver import solve_model
+    from hubopt.model.build import build_model
+    from hubopt.model.network import build_network
+    from hubopt.solver.handoff import compile_lp
+    from hubopt.solver.outcome import solve_model
 
     scenario = theatre(scale)
     start = time.perf_counter()

@@ -16,9 +16,9 @@ import time
 def solve_with(key: str, time_limit: float, aggregate: bool) -> dict:
     """Solve public instance ``key`` with or without the inequality."""
     from benchmarks.instances import load_instance
-    from hubopt.model import build_model
-    from hubopt.network import build_network
-    from hubopt.solver import WarmStartHighs, solve_model
+    from hubopt.model.build import build_model
+    from hubopt.model.network import build_network
+    from hubopt.solver.outcome import WarmStartHighs, solve_model
 
     scenario = load_instance(key)
     started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Read public facility-location benchmarks into :class:`hubopt.instance.Scenario`.
+"""Read public facility-location benchmarks into :class:`hubopt.inputs.instance.Scenario`.
 
 The instance files and their published optima live in a bench directory
 (``/work/shared/bench`` next to the repository, or ``$HUBOPT_BENCH_DIR``), laid
@@ -56,7 +56,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hubopt.instance import (
+from hubopt.inputs.instance import (
     Demand,
     HubOption,
     Route,

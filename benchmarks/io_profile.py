@@ -66,9 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     runs = parser.parse_args(argv).runs
     sys.path.insert(0, str(ROOT))
     from benchmarks.theatre import theatre
-    from hubopt import reader
-    from hubopt.network import build_network
-    from hubopt.validate import validate
+    from hubopt.inputs import reader
+    from hubopt.inputs.validate import validate
+    from hubopt.model.network import build_network
     from tests.network_reference import reference_arcs
 
     with tempfile.TemporaryDirectory() as folder:

@@ -1,4 +1,4 @@
-"""Measure the memory a model takes against :mod:`hubopt.sizing`'s estimate.
+"""Measure the memory a model takes against :mod:`hubopt.solver.sizing`'s estimate.
 
     python -m benchmarks.memory            # sizes 20x50 .. 120x400, one process each
 
@@ -7,7 +7,7 @@ sizes of one module each) and R sectors with computed routes, so every
 site–sector pair is an arc. It records the peak resident set (ru_maxrss)
 after ``build_network`` and after building the model and a 1-second HiGHS
 run (model handed to HiGHS, presolve, root node), and prints the growth next
-to the estimate. The constants in hubopt/sizing.py were set from these runs
+to the estimate. The constants in hubopt/solver/sizing.py were set from these runs
 (see the table printed; machine shared, figures vary by some per cent).
 """
 
@@ -18,7 +18,7 @@ import resource
 import subprocess
 import sys
 
-from hubopt.instance import Demand, HubOption, Scenario, Sector, Service, Settings, Site
+from hubopt.inputs.instance import Demand, HubOption, Scenario, Sector, Service, Settings, Site
 
 SIZES = [(20, 50), (40, 100), (60, 200), (120, 400)]
 
@@ -46,10 +46,10 @@ def _peak_mb() -> float:
 
 
 def measure(n_sites: int, n_sectors: int) -> dict:
-    from hubopt.model import build_model
-    from hubopt.network import build_network
-    from hubopt.sizing import model_size
-    from hubopt.solver import solve_model
+    from hubopt.model.build import build_model
+    from hubopt.model.network import build_network
+    from hubopt.solver.outcome import solve_model
+    from hubopt.solver.sizing import model_size
 
     network = build_network(synthetic(n_sites, n_sectors))
     before = _peak_mb()

@@ -24,11 +24,11 @@ import time
 
 import numpy as np
 
-from hubopt.instance import Demand, HubOption, Scenario, Sector, Service, Settings, Site
-from hubopt.model import build_model
-from hubopt.network import build_network
-from hubopt.routes import road_km
-from hubopt.solver import solve_model
+from hubopt.inputs.instance import Demand, HubOption, Scenario, Sector, Service, Settings, Site
+from hubopt.model.build import build_model
+from hubopt.model.network import build_network
+from hubopt.model.routes import road_km
+from hubopt.solver.outcome import solve_model
 
 KM_PER_DEGREE = 111.0
 

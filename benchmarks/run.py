@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.instances import load_instance, published_optima
-from hubopt.atomic import write_text_atomically
-from hubopt.highs_log import SearchMilestones
+from hubopt.files.atomic import write_text_atomically
+from hubopt.solver.highs_log import SearchMilestones
 
 RESULTS = Path(__file__).resolve().parent / "results" / "published"
 
@@ -115,7 +115,7 @@ def profile_theatre(scale: float, time_limit: float, mip_gap: float,
     """Every stage of one theatre run, read to written result: seconds and peak memory."""
     import hubopt
     from benchmarks.theatre import theatre
-    from hubopt.template import write_input_workbook
+    from hubopt.inputs.template import write_input_workbook
 
     stages: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -202,7 +202,7 @@ def theatre_markdown(rows: list[dict], command: str) -> str:
              "computed routes with max_hours. Seconds per stage, read to written result, each "
              "scale in its own process; peak MB is the process's max RSS (the workbook is "
              "written before the clock starts). `strong_link` rows: how many of them HiGHS "
-             "got (hubopt/strong_links.py; `all` when there was no selection).", "",
+             "got (hubopt/solver/rows.py; `all` when there was no selection).", "",
              "| scale | arcs | variables | constraints | strong_link rows | "
              + " | ".join(stages) + " | total s | status | gap | peak MB |",
              "|---" * (9 + len(stages)) + "|"]
@@ -213,8 +213,9 @@ def theatre_markdown(rows: list[dict], command: str) -> str:
         lines.append(f"| {r['scale']:g} | {r['arcs']} | {r['variables']} | {r['constraints']} | "
                      f"{links} | " + " | ".join(f"{r['stages'].get(s, 0.0):.1f}" for s in stages)
                      + f" | {r['total']:.1f} | {r['status']} | {gap} | {r['peak_mb']:.0f} |")
-    lines += ["", "Inside HiGHS (read from its progress table, hubopt/highs_log.py): when the "
-              "root LP relaxation was solved, the bound it gave and after the root's cuts, the "
+    lines += ["", "Inside HiGHS (read from its progress table, hubopt/solver/highs_log.py): "
+              "when the root LP relaxation was solved, the bound it gave and after the root's "
+              "cuts, the "
               "first incumbent (source letter as HiGHS prints it: R randomized rounding, "
               "S solve LP, F feasibility pump, ...), nodes processed, and the objective.", "",
               "| scale | root LP solved at s | root LP bound | bound after root cuts | "

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hubopt.instance import (
+from hubopt.inputs.instance import (
     Contributor,
     Demand,
     HubOption,

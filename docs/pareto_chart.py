@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import hubopt  # noqa: E402
-from hubopt.pareto import pareto  # noqa: E402
+from hubopt.studies.pareto import pareto  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

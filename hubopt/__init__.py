@@ -7,8 +7,8 @@
 
 from .api import load_scenario, read_scenario, solve, write_lp
 from .errors import HuboptError, InputError, Issue, OutputError, SolverError, UsageError
-from .guard import Limits
-from .instance import (
+from .inputs.guard import Limits
+from .inputs.instance import (
                        Contributor,
                        CountryBound,
                        Demand,
@@ -21,9 +21,9 @@ from .instance import (
                        Settings,
                        Site,
 )
-from .previous import PreviousPlan, read_previous_plan
-from .results import Plan
-from .writer import write_result
+from .outputs.previous import PreviousPlan, read_previous_plan
+from .outputs.results import Plan
+from .outputs.writer import write_result
 
 __version__ = "0.1.0"
 

@@ -19,22 +19,22 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from .changes import plan_changes
-from .checks import presolve_findings
-from .diagnosis import diagnose
 from .errors import Issue
-from .guard import Limits
-from .highs_log import search_milestones
-from .instance import Scenario
-from .model import build_model, constraint_count, start_values
-from .network import ModuleKey, build_network
-from .previous import PreviousPlan
-from .reader import read_workbook
-from .results import Plan, empty_summary, extract_plan
-from .sizing import DEFAULT_MEMORY_BUDGET_MB, check_memory_budget
-from .solver import selects_strong_links, solve_model
-from .stress import resilience_table, stress_test
-from .validate import Validated, validate
+from .inputs.guard import Limits
+from .inputs.instance import Scenario
+from .inputs.reader import read_workbook
+from .inputs.validate import Validated, validate
+from .model.build import build_model, constraint_count, start_values
+from .model.checks import presolve_findings
+from .model.network import ModuleKey, build_network
+from .outputs.previous import PreviousPlan
+from .outputs.results import Plan, empty_summary, extract_plan
+from .solver.highs_log import search_milestones
+from .solver.outcome import selects_strong_links, solve_model
+from .solver.sizing import DEFAULT_MEMORY_BUDGET_MB, check_memory_budget
+from .studies.changes import plan_changes
+from .studies.diagnosis import diagnose
+from .studies.stress import resilience_table, stress_test
 
 log = logging.getLogger("hubopt")
 

@@ -27,10 +27,10 @@ import click
 
 from . import api
 from .errors import HuboptError, InputError, Issue, UsageError
-from .guard import Limits
-from .previous import read_previous_plan
-from .results import Plan
-from .sizing import DEFAULT_MEMORY_BUDGET_MB
+from .inputs.guard import Limits
+from .outputs.previous import read_previous_plan
+from .outputs.results import Plan
+from .solver.sizing import DEFAULT_MEMORY_BUDGET_MB
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4, 5
 EXIT_BATCH_FAILED, EXIT_LOCKED = 6, 75
@@ -108,7 +108,7 @@ def main() -> None:
 def template(path: Path) -> None:
     """Write an empty input workbook to PATH."""
     def action() -> int:
-        from .template import write_input_workbook
+        from .inputs.template import write_input_workbook
         write_input_workbook(path)
         click.echo(f"Wrote the input template to {path}")
         return EXIT_OK
@@ -127,8 +127,8 @@ def example(path: Path) -> None:
 
 
 def _write_example(path: Path) -> None:
-    from .example import example_scenario
-    from .template import write_input_workbook
+    from .inputs.example import example_scenario
+    from .inputs.template import write_input_workbook
     write_input_workbook(path, example_scenario())
 
 
@@ -159,8 +159,8 @@ def validate(file: Path, sets: tuple[str, ...], max_input_mb: float | None, quie
     _setup_logging(quiet, verbose)
 
     def action() -> int:
-        from .checks import presolve_findings
-        from .network import build_network
+        from .model.checks import presolve_findings
+        from .model.network import build_network
 
         validated = api.load_scenario(file, _parse_sets(sets), _limits(max_input_mb))
         network = build_network(validated.scenario)
@@ -233,11 +233,11 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
                          warnings=validated.warnings, memory_budget_mb=max_memory_mb)
         extra = {}
         if explain and plan.has_plan:
-            from .explain import explain as explain_plan
+            from .studies.explain import explain as explain_plan
             extra["Explain"] = explain_plan(plan, time_budget=explain_time,
                                             candidates=explain_candidates, mip_gap=mip_gap)
         if plan.has_plan or plan.status == "infeasible":
-            from .writer import write_result
+            from .outputs.writer import write_result
             write_result(plan, target, extra_tables=extra)
             log.info("write: %s%s", target, " (with Explain)" if extra else "")
         _report(plan, as_json)
@@ -316,13 +316,13 @@ def map_(result: Path, output: Path | None, quiet: bool) -> None:
     _setup_logging(quiet, False)
 
     def action() -> int:
-        from .mapdata import map_data_from_workbook
-        from .mapsheet import can_draw, map_paths
+        from .outputs.mapdata import map_data_from_workbook
+        from .outputs.mapsheet import can_draw, map_paths
 
         data = map_data_from_workbook(result)
         if not can_draw():
             raise HuboptError("the map needs matplotlib: pip install 'hubopt[map]'")
-        from . import mapping
+        from .outputs import mapping
         target = output or map_paths(result)[0]
         if target.resolve() == result.resolve():
             raise UsageError(f"-o {target}: that is the result workbook; choose an image path.")
@@ -371,9 +371,9 @@ def pareto(file: Path, points: int, metric: str, output: Path | None, as_json: b
     _setup_logging(quiet, verbose)
 
     def action() -> int:
-        from .pareto import NoFrontier, frontier_json
-        from .pareto import pareto as trace_frontier
-        from .pareto_book import write_pareto
+        from .studies.pareto import NoFrontier, frontier_json
+        from .studies.pareto import pareto as trace_frontier
+        from .studies.pareto_book import write_pareto
 
         validated = api.load_scenario(file, _parse_sets(sets))
         target = _output_path(file, output, "pareto")
@@ -430,7 +430,7 @@ def compare(files: tuple[Path, ...], variants: tuple[str, ...], output: Path,
     _setup_logging(quiet, verbose)
 
     def action() -> int:
-        from .compare import collect_cases, write_comparison
+        from .studies.compare import collect_cases, write_comparison
 
         if any(output.resolve() == f.resolve() for f in files):
             raise UsageError(f"-o {output}: that is one of the compared files.")
@@ -488,7 +488,7 @@ def batch(folder: Path, output_dir: Path | None, previous_dir: Path | None, work
     def action() -> int:
         import signal
 
-        from .batch import BATCH_JSON, BatchLocked, BatchOptions, run_batch
+        from .batch.nightly import BATCH_JSON, BatchLocked, BatchOptions, run_batch
         _parse_sets(sets)  # usage errors before any work
         target = output_dir or Path("outputs") / folder.resolve().name
         if target.resolve() == folder.resolve():

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from workbooks import tiny_sheets, write_book
 
-from hubopt.guard import CFB_MAGIC
+from hubopt.inputs.guard import CFB_MAGIC
 
 
 def _valid(path: Path) -> Path:

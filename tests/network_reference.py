@@ -1,4 +1,4 @@
-"""The arc construction of hubopt.network before it was vectorised (issue 6), kept
+"""The arc construction of hubopt.model.network before it was vectorised (issue 6), kept
 as the slow, obviously-correct reference that the numpy version must equal."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from collections import defaultdict
 
 import numpy as np
 
-from hubopt.instance import Route, Scenario
-from hubopt.network import Arc, _require_coordinates
-from hubopt.routes import road_km, route_cost_per_unit, route_hours
+from hubopt.inputs.instance import Route, Scenario
+from hubopt.model.network import Arc, _require_coordinates
+from hubopt.model.routes import road_km, route_cost_per_unit, route_hours
 
 
 def reference_arcs(scenario: Scenario, sites, modules, sectors, demand) -> dict:

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-from hubopt.instance import Scenario
+from hubopt.inputs.instance import Scenario
 
 TOL = 1e-6
 

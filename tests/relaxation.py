@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import highspy
 
-from hubopt.handoff import CompiledLp
+from hubopt.solver.handoff import CompiledLp
 
 
 def lp_relaxation_value(compiled: CompiledLp) -> float:

@@ -3,7 +3,7 @@
 It reads only the scenario's input records and the Hubs and Flows tables (as in
 the result workbook), recomputes route hours with plan_check's plain math, and
 solves the loss of each open site with highspy's own modelling API (no Pyomo,
-no hubopt model code): the same two phases as documented in hubopt/stress.py.
+no hubopt model code): the same two phases as documented in hubopt/studies/stress.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import highspy
 import pandas as pd
 from plan_check import plain_road_km, route_hours
 
-from hubopt.instance import Scenario
+from hubopt.inputs.instance import Scenario
 
 
 def _cost_per_unit(scenario: Scenario, site_id: str, sector_id: str) -> float:

@@ -14,9 +14,9 @@ from plan_check import check_solved
 from tiny import HubOption, base, with_option
 
 import hubopt
-from hubopt.model import build_model
-from hubopt.network import build_network
-from hubopt.solver import solve_model
+from hubopt.model.build import build_model
+from hubopt.model.network import build_network
+from hubopt.solver.outcome import solve_model
 
 
 def _two_sizes():

@@ -98,7 +98,7 @@ def test_resilience_and_elastic_baselines_name_their_families():
         assert f"_{family}" in text, family
         assert f"`{family}`" in formulation, family
     elastic = (BASELINES / "elastic.lp").read_text()
-    for family in hubopt.model.SLACK_WEIGHTS:
+    for family in hubopt.model.build.SLACK_WEIGHTS:
         if family in ("site_count_min", "site_count_max", "budget"):
             assert f"slack_{family}" in elastic, family    # scalar slacks
         else:

@@ -18,8 +18,8 @@ from openpyxl import load_workbook
 from workbooks import set_cell, tiny_sheets, write_book
 
 from hubopt import cli
-from hubopt.batch import BatchOptions, find_inputs, run_batch
-from hubopt.scenario_run import ScenarioResult
+from hubopt.batch.nightly import BatchOptions, find_inputs, run_batch
+from hubopt.batch.scenario_run import ScenarioResult
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -151,7 +151,7 @@ def test_previous_folder_gives_changes(scenarios, tmp_path):
 LOCK_HOLDER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from hubopt.batch import _locked
+    from hubopt.batch.nightly import _locked
     with _locked(Path(sys.argv[1])):
         print("locked", flush=True)
         time.sleep(60)
@@ -179,8 +179,8 @@ def test_a_second_concurrent_batch_exits_75(scenarios, tmp_path):
 KILLED_WRITER = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
-    import hubopt.atomic as atomic
-    from hubopt.batch import run_batch
+    import hubopt.files.atomic as atomic
+    from hubopt.batch.nightly import run_batch
 
     real_fsync = os.fsync
 
@@ -248,8 +248,8 @@ def test_dask_cluster_gives_the_local_objectives(scenarios, tmp_path):
 
 def test_dask_retries_a_lost_worker_once_then_reports_it(monkeypatch, tmp_path):
     distributed = pytest.importorskip("distributed")
-    from hubopt import distributed as hubopt_distributed
-    from hubopt.scenario_run import ScenarioJob
+    from hubopt.batch import distributed as hubopt_distributed
+    from hubopt.batch.scenario_run import ScenarioJob
 
     def flaky(job):  # runs on the worker: attempts are counted on disk
         attempt = tmp_path / f"{job.name}.{len(list(tmp_path.glob(job.name + '.*')))}"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from hubopt.example import example_scenario
-from hubopt.template import write_input_workbook
+from hubopt.inputs.example import example_scenario
+from hubopt.inputs.template import write_input_workbook
 
 INPUTS = Path(__file__).resolve().parents[1] / "inputs"
 

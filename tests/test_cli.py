@@ -14,8 +14,9 @@ from plan_check import check_plan
 from workbooks import set_cell, tiny_sheets, write_book
 
 import hubopt
-from hubopt import cli, solver
-from hubopt.reader import normalise_header
+from hubopt import cli
+from hubopt.inputs.reader import normalise_header
+from hubopt.solver import outcome as solver
 
 
 def run(*args: str):
@@ -47,7 +48,7 @@ def test_solve_writes_the_result_workbook_and_json(tiny_book, tmp_path):
     assert summary["total_cost"] == pytest.approx(200)
     assert summary["open_sites"] == 1
     assert summary["output"] == str(out)
-    assert list(summary) == [*hubopt.results.SUMMARY_KEYS, "stress"]
+    assert list(summary) == [*hubopt.outputs.results.SUMMARY_KEYS, "stress"]
     # losing A (the only hub) leaves all 100 units unserved and ships nothing
     assert summary["stress"] == [{
         "rank": 1, "site_id": "A", "name": "Alpha", "country": "POL", "unserved": 100.0,
@@ -68,7 +69,7 @@ def test_solve_writes_the_result_workbook_and_json(tiny_book, tmp_path):
     assert written["status"] == "optimal"
     inputs = dict(zip(*zip(*[(r[0].value, r[1].value) for r in book["Inputs"].iter_rows(
         min_row=2)])))
-    assert inputs["input_sha256"] == hubopt.reader.file_sha256(tiny_book)
+    assert inputs["input_sha256"] == hubopt.inputs.reader.file_sha256(tiny_book)
     assert inputs["pyomo_version"] and inputs["highs_version"]
     assert inputs["setting mip_gap"] == 0
 
@@ -253,7 +254,7 @@ def test_the_example_with_a_tiny_budget_ends_with_what_to_change(tmp_path):
     assert result.exit_code == 4
     # the budget needed is the least hub cost that serves all demand under every other
     # limit: solve the example with only hub costs in the objective
-    from hubopt.example import example_scenario
+    from hubopt.inputs.example import example_scenario
     cheapest = hubopt.solve(example_scenario().with_settings(
         value_of_time=0.0, transport_cost_per_unit_km=0.0, value_at_risk=0.0), stress=False)
     needed = round(cheapest.summary["objective"])

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from test_pareto import three_sites
 
 from hubopt import cli
-from hubopt.compare import parse_variant
 from hubopt.errors import UsageError
-from hubopt.template import write_input_workbook
+from hubopt.inputs.template import write_input_workbook
+from hubopt.studies.compare import parse_variant
 
 
 def run(*args):

@@ -26,8 +26,8 @@ from tiny import (
 )
 
 import hubopt
-from hubopt.checks import presolve_findings
-from hubopt.network import build_network
+from hubopt.model.checks import presolve_findings
+from hubopt.model.network import build_network
 
 
 def diagnosis(scenario) -> list[str]:
@@ -218,7 +218,7 @@ def test_forced_open_site_over_max_threat_is_a_presolve_finding():
 
 
 def test_elastic_model_of_a_feasible_scenario_has_no_slack():
-    from hubopt.diagnosis import diagnose
+    from hubopt.studies.diagnosis import diagnose
     plan = diagnose(build_network(base(budget=500, redundancy=2)), time_limit=30, mip_gap=0)
     assert plan.diagnosis == []
     assert plan.summary["objective"] == pytest.approx(280)  # as the ordinary model

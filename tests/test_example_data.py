@@ -7,10 +7,10 @@ from collections import Counter
 import pytest
 
 import hubopt
-from hubopt.cells import parse
-from hubopt.example import example_scenario
-from hubopt.instance import SHEET_RECORDS
-from hubopt.schema import SHEETS_BY_NAME
+from hubopt.inputs.cells import parse
+from hubopt.inputs.example import example_scenario
+from hubopt.inputs.instance import SHEET_RECORDS
+from hubopt.inputs.schema import SHEETS_BY_NAME
 
 # Rough boxes (lat_min, lat_max, lon_min, lon_max) around the places used.
 BOXES = {

@@ -19,8 +19,8 @@ from tiny import Contributor, Permission, base, with_contributors, with_site
 
 import hubopt
 from hubopt import cli
-from hubopt.explain import explain
-from hubopt.template import write_input_workbook
+from hubopt.inputs.template import write_input_workbook
+from hubopt.studies.explain import explain
 
 
 def answer(table: pd.DataFrame, question: str, subject: str) -> pd.Series:

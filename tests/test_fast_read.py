@@ -12,9 +12,9 @@ import datetime as dt
 import pytest
 from openpyxl import Workbook
 
-from hubopt import reader
-from hubopt.reader import read_workbook
-from hubopt.validate import validate
+from hubopt.inputs import reader
+from hubopt.inputs.reader import read_workbook
+from hubopt.inputs.validate import validate
 from tests.workbooks import tiny_sheets, write_book
 
 

@@ -31,7 +31,7 @@ from workbooks import tiny_sheets, write_book
 import hubopt
 from hubopt import cli
 from hubopt.errors import InputError
-from hubopt.reader import normalise_header
+from hubopt.inputs.reader import normalise_header
 
 settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,4 @@
-"""Files refused before any parser runs (hubopt/guard.py), through the CLI: the
+"""Files refused before any parser runs (hubopt/inputs/guard.py), through the CLI: the
 crafted corpus of tests/crafted.py, zip bombs with bounded memory, the size
 caps and their override; each refusal leaves the output folder as it was."""
 
@@ -17,8 +17,8 @@ from workbooks import tiny_sheets, write_book
 import hubopt
 from hubopt import cli
 from hubopt.errors import InputError
-from hubopt.guard import Limits, check_input_file
-from hubopt.reader import read_workbook
+from hubopt.inputs.guard import Limits, check_input_file
+from hubopt.inputs.reader import read_workbook
 
 
 def run(*args):

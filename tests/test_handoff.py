@@ -1,4 +1,4 @@
-"""The bulk hand-off (hubopt.handoff, solver.solve_direct) gives HiGHS the same LP as
+"""The bulk hand-off (hubopt.solver.handoff, solver.solve_direct) gives HiGHS the same LP as
 Pyomo's persistent interface, and its outcomes are classified the same way."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from test_baselines import ELASTIC, PREVIOUS, SCENARIOS
 from tiny import base
 
 import hubopt
-from hubopt.example import example_scenario
-from hubopt.handoff import compile_lp
-from hubopt.model import build_model
-from hubopt.network import build_network
-from hubopt.solver import WarmStartHighs, solve_model
+from hubopt.inputs.example import example_scenario
+from hubopt.model.build import build_model
+from hubopt.model.network import build_network
+from hubopt.solver.handoff import compile_lp
+from hubopt.solver.outcome import WarmStartHighs, solve_model
 
 CASES = {name: (SCENARIOS[name], PREVIOUS.get(name, ()), name in ELASTIC) for name in SCENARIOS}
 CASES["example"] = (example_scenario, (), False)
@@ -61,7 +61,7 @@ def test_both_handoffs_give_highs_the_same_lp_and_optimum(name):
     pyomo_model = _model(name)
     solver = WarmStartHighs()
     via_pyomo = solve_model(pyomo_model, time_limit=60, mip_gap=0, solver=solver)
-    var_of = {id(v): v.name for v in pyomo_model.component_data_objects(hubopt.model.pyo.Var)}
+    var_of = {id(v): v.name for v in pyomo_model.component_data_objects(hubopt.model.build.pyo.Var)}
     column_names = {j: var_of[v] for v, j in solver._pyomo_var_to_solver_var_map.items()}
     row_names = {i: con.name for con, i in solver._pyomo_con_to_solver_con_map.items()}
     reference = _by_name(solver._solver_model.getLp(), column_names, row_names)
@@ -125,8 +125,8 @@ def test_fixed_variables_are_constants_of_the_matrix():
 
 @pytest.mark.parametrize("handoff, target", [("direct", "run"), ("pyomo", "solve")])
 def test_a_solver_crash_is_a_solver_error_on_both_paths(handoff, target, monkeypatch):
-    from hubopt import solver
     from hubopt.errors import SolverError
+    from hubopt.solver import outcome as solver
 
     def crash(self, *args, **kwargs):
         raise RuntimeError("HiGHS aborted: out of memory")
@@ -140,8 +140,8 @@ def test_a_solver_crash_is_a_solver_error_on_both_paths(handoff, target, monkeyp
 def test_forms_outside_the_hub_model_compile_to_the_same_optimum():
     # ranged rows, a constant on the left, a maximised objective with a constant, a
     # mutable parameter and a non-linear-looking but linear product (fallback walk)
-    m = hubopt.model.pyo.ConcreteModel()
-    pyo = hubopt.model.pyo
+    m = hubopt.model.build.pyo.ConcreteModel()
+    pyo = hubopt.model.build.pyo
     m.p = pyo.Param(initialize=2.0, mutable=True)
     m.x = pyo.Var(bounds=(0, 10))
     m.y = pyo.Var(within=pyo.NonNegativeIntegers, bounds=(0, 7))

@@ -1,4 +1,4 @@
-"""hubopt.heap: freed C heap goes back to the operating system where glibc runs."""
+"""hubopt.solver.heap: freed C heap goes back to the operating system where glibc runs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import platform
 import numpy as np
 import pytest
 
-from hubopt.heap import release_free_heap
+from hubopt.solver.heap import release_free_heap
 
 
 def _resident_bytes() -> int:

@@ -1,4 +1,4 @@
-"""Milestones of HiGHS's branch-and-cut read from its log (hubopt/highs_log.py)."""
+"""Milestones of HiGHS's branch-and-cut read from its log (hubopt/solver/highs_log.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import pytest
 from relaxation import lp_relaxation_value
 
 import hubopt
-from hubopt.example import example_scenario
-from hubopt.handoff import compile_lp
-from hubopt.highs_log import search_milestones
-from hubopt.model import build_model
-from hubopt.network import build_network
+from hubopt.inputs.example import example_scenario
+from hubopt.model.build import build_model
+from hubopt.model.network import build_network
+from hubopt.solver.handoff import compile_lp
+from hubopt.solver.highs_log import search_milestones
 
 # The progress table of the theatre instance at scale 1 (docs/theatre.md), HiGHS 1.16
 THEATRE_TABLE = """\

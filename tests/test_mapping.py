@@ -15,7 +15,8 @@ from plan_check import check_solved
 from tiny import base
 
 import hubopt
-from hubopt import cli, geo, mapdata, mapping, mapsheet
+from hubopt import cli
+from hubopt.outputs import geo, mapdata, mapping, mapsheet
 
 pytest.importorskip("matplotlib")
 from matplotlib.colors import to_rgb  # noqa: E402
@@ -58,7 +59,7 @@ def test_crimea_is_drawn_as_part_of_ukraine():
 
 
 def test_border_data_is_small_and_says_where_it_comes_from():
-    data = Path(geo.__file__).parent / "data"
+    data = Path(geo.__file__).parents[1] / "data"
     assert (data / geo.BORDERS_RESOURCE).stat().st_size < 600_000
     note = (data / "europe_borders.md").read_text(encoding="utf-8")
     assert "ne_50m_admin_0_countries" in note and "public domain" in note
@@ -133,7 +134,7 @@ def test_result_workbook_has_map_charts_and_locations(tiny_plan, offline, tmp_pa
 
 
 def test_charts_reference_the_workbooks_own_cells(tiny_plan, tmp_path):
-    from hubopt.charts import chart_references
+    from hubopt.outputs.charts import chart_references
 
     out = hubopt.write_result(tiny_plan, tmp_path / "tiny_result.xlsx", draw_map=False)
     book = load_workbook(out)
@@ -157,13 +158,13 @@ def test_charts_reference_the_workbooks_own_cells(tiny_plan, tmp_path):
 
 
 def normal(text):
-    from hubopt.reader import normalise_header
+    from hubopt.inputs.reader import normalise_header
     return normalise_header(text)
 
 
 def test_contributor_charts_and_example_map(tmp_path):
-    from hubopt.charts import chart_references
-    from hubopt.example import example_scenario
+    from hubopt.inputs.example import example_scenario
+    from hubopt.outputs.charts import chart_references
 
     plan = hubopt.solve(example_scenario())
     assert plan.status == "optimal" and check_solved(plan) == []

@@ -17,7 +17,7 @@ from tiny import Route, base, with_routes, with_site
 
 import hubopt
 from benchmarks.theatre import theatre
-from hubopt.network import build_network
+from hubopt.model.network import build_network
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,8 +20,8 @@ from workbooks import tiny_sheets, write_book
 
 import hubopt
 from hubopt import cli
-from hubopt.template import write_input_workbook
-from hubopt.xlsx import FORMULA_STARTS, csv_text
+from hubopt.files.xlsx import FORMULA_STARTS, csv_text
+from hubopt.inputs.template import write_input_workbook
 
 EVIL = {  # one formula-like value for every kind of user text that reaches an output
     "scenario": "=cmd|' /C calc'!A0",

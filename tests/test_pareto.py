@@ -28,13 +28,22 @@ from plan_check import check_solved
 
 import hubopt
 from hubopt import cli
-from hubopt.instance import Demand, HubOption, Route, Scenario, Sector, Service, Settings, Site
-from hubopt.model import build_model
-from hubopt.network import build_network
-from hubopt.pareto import mark_knee, non_dominated, pareto
-from hubopt.results import extract_plan
-from hubopt.solver import solve_model
-from hubopt.template import write_input_workbook
+from hubopt.inputs.instance import (
+    Demand,
+    HubOption,
+    Route,
+    Scenario,
+    Sector,
+    Service,
+    Settings,
+    Site,
+)
+from hubopt.inputs.template import write_input_workbook
+from hubopt.model.build import build_model
+from hubopt.model.network import build_network
+from hubopt.outputs.results import extract_plan
+from hubopt.solver.outcome import solve_model
+from hubopt.studies.pareto import mark_knee, non_dominated, pareto
 
 EXAMPLE = "inputs/example.xlsx"
 
@@ -71,7 +80,7 @@ def test_hand_solved_frontier_points_order_and_knee(metric):
 
 
 def _independent_cheapest(scenario: Scenario, metric: str, epsilon: float) -> float:
-    """min cost s.t. metric ≤ ε on a fresh model, formulated here, not by hubopt.pareto:
+    """min cost s.t. metric ≤ ε on a fresh model, formulated here, not by hubopt.studies.pareto:
     avg_hours as Σ h·x ≤ ε·Σ q; max_hours as max_hours = ε on every demand row."""
     scenario = scenario.with_settings(value_of_time=0.0)
     if metric == "max_hours":

@@ -15,13 +15,13 @@ from workbooks import set_cell, tiny_sheets, write_book
 
 import hubopt
 from hubopt import cli
-from hubopt.changes import plan_changes
-from hubopt.example import example_scenario
-from hubopt.model import build_model, start_values
-from hubopt.network import build_network
-from hubopt.previous import PreviousPlan, read_previous_plan
-from hubopt.reader import normalise_header
-from hubopt.solver import read_start_report, solve_model
+from hubopt.inputs.example import example_scenario
+from hubopt.inputs.reader import normalise_header
+from hubopt.model.build import build_model, start_values
+from hubopt.model.network import build_network
+from hubopt.outputs.previous import PreviousPlan, read_previous_plan
+from hubopt.solver.outcome import read_start_report, solve_model
+from hubopt.studies.changes import plan_changes
 
 B_ONLY = [("B", "goods", "std")]
 

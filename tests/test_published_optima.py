@@ -82,7 +82,7 @@ def test_holmberg_p1_serves_every_sector_from_one_site():
 
 
 def test_cap41_through_an_excel_round_trip(tmp_path):
-    from hubopt.template import write_input_workbook
+    from hubopt.inputs.template import write_input_workbook
 
     scenario = load_instance("cap41")
     path = tmp_path / "cap41.xlsx"

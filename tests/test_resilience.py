@@ -9,8 +9,8 @@ from plan_check import check_solved
 from tiny import HubOption, Route, base, with_routes, with_site
 
 import hubopt
-from hubopt.model import build_model, loss_sites
-from hubopt.network import build_network
+from hubopt.model.build import build_model, loss_sites
+from hubopt.model.network import build_network
 
 
 def solve(scenario):

@@ -7,10 +7,10 @@ from plan_check import check_solved
 from tiny import base
 
 import hubopt
-from hubopt.example import example_scenario
-from hubopt.model import build_model
-from hubopt.network import build_network
-from hubopt.solver import relative_gap, solve_model
+from hubopt.inputs.example import example_scenario
+from hubopt.model.build import build_model
+from hubopt.model.network import build_network
+from hubopt.solver.outcome import relative_gap, solve_model
 
 
 def example_model():

@@ -17,12 +17,13 @@ from tiny import base
 from workbooks import tiny_sheets, write_book
 
 import hubopt
-from hubopt import cli, solver
+from hubopt import cli
 from hubopt.errors import InputError, SolverError
-from hubopt.example import example_scenario
-from hubopt.model import build_model
-from hubopt.network import build_network
-from hubopt.sizing import DEFAULT_MEMORY_BUDGET_MB, model_size
+from hubopt.inputs.example import example_scenario
+from hubopt.model.build import build_model
+from hubopt.model.network import build_network
+from hubopt.solver import outcome as solver
+from hubopt.solver.sizing import DEFAULT_MEMORY_BUDGET_MB, model_size
 
 
 def run(*args):
@@ -130,10 +131,10 @@ def test_a_killed_solve_leaves_the_previous_result_intact(tmp_path):
     before = folder_state(out)
     script = textwrap.dedent(f"""
         import os, signal, sys
-        import hubopt.api, hubopt.solver
+        import hubopt.api, hubopt.solver.outcome
         def killed(self, *args, **kwargs):
             os.kill(os.getpid(), signal.SIGKILL)     # the process dies inside the solver
-        hubopt.solver.highspy.Highs.run = killed
+        hubopt.solver.outcome.highspy.Highs.run = killed
         from hubopt.cli import main
         sys.argv = ["hubopt", "solve", {str(book)!r}, "-o", {str(out / "tiny_result.xlsx")!r}]
         main()
@@ -146,7 +147,7 @@ def test_a_killed_solve_leaves_the_previous_result_intact(tmp_path):
 
 
 def test_pareto_checks_the_memory_budget_before_building(monkeypatch):
-    from hubopt import pareto
+    from hubopt.studies import pareto
     monkeypatch.setattr(pareto, "DEFAULT_MEMORY_BUDGET_MB", 1)
     monkeypatch.setattr(pareto, "build_model", lambda *a, **k: pytest.fail("built"))
     with pytest.raises(InputError, match="above the memory budget of 1 MB; nothing was built"):

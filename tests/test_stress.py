@@ -1,4 +1,4 @@
-"""The stress test (hubopt/stress.py) on every solved plan, re-computed
+"""The stress test (hubopt/studies/stress.py) on every solved plan, re-computed
 independently from the plan's Hubs and Flows tables (tests/stress_check.py)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from stress_check import recompute_stress
 from tiny import base, with_option, with_routes
 
 import hubopt
-from hubopt.example import example_scenario
+from hubopt.inputs.example import example_scenario
 
 
 def assert_matches_recomputation(plan) -> None:

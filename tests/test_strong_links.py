@@ -1,4 +1,4 @@
-"""Selecting strong_link rows (hubopt.strong_links) changes how HiGHS gets there,
+"""Selecting strong_link rows (hubopt.solver.rows) changes how HiGHS gets there,
 never where: the same optimum as with every row, the LP relaxation's bound equal
 to the full model's, and the rows kept are the ones the selection promises."""
 
@@ -12,12 +12,12 @@ from relaxation import lp_relaxation_value
 from test_handoff import CASES, _by_name, _model
 
 import hubopt
-from hubopt.example import example_scenario
-from hubopt.handoff import compile_lp
-from hubopt.model import build_model, constraint_count
-from hubopt.network import build_network
-from hubopt.solver import solve_model
-from hubopt.strong_links import (
+from hubopt.inputs.example import example_scenario
+from hubopt.model.build import build_model, constraint_count
+from hubopt.model.network import build_network
+from hubopt.solver.handoff import compile_lp
+from hubopt.solver.outcome import solve_model
+from hubopt.solver.rows import (
     _cheapest,
     select_strong_links,
     strong_link_rows,

@@ -10,11 +10,11 @@ from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 import hubopt
-from hubopt.example import example_scenario
-from hubopt.instance import SHEET_RECORDS, Scenario, Sector, Site
-from hubopt.reader import normalise_header
-from hubopt.schema import SETTINGS, SHEETS, SHEETS_BY_NAME, load_countries
-from hubopt.template import header_text, write_input_workbook
+from hubopt.inputs.example import example_scenario
+from hubopt.inputs.instance import SHEET_RECORDS, Scenario, Sector, Site
+from hubopt.inputs.reader import normalise_header
+from hubopt.inputs.schema import SETTINGS, SHEETS, SHEETS_BY_NAME, load_countries
+from hubopt.inputs.template import header_text, write_input_workbook
 
 RANGE = re.compile(r"^(\w+)!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)$")
 

@@ -1,4 +1,4 @@
-"""One test per validation rule (hubopt/validate.py, hubopt/cells.py; SPEC §2).
+"""One test per validation rule (hubopt/inputs/validate.py, hubopt/inputs/cells.py; SPEC §2).
 
 Each test breaks one thing in an otherwise valid workbook and asserts the
 exact place and words of the message.

@@ -1,4 +1,4 @@
-"""The two promises every written workbook keeps (hubopt/xlsx.py)."""
+"""The two promises every written workbook keeps (hubopt/files/xlsx.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from hubopt.errors import OutputError
-from hubopt.xlsx import EXCEL_CELL_LIMIT, safe_text, save_atomically, set_value
+from hubopt.files.xlsx import EXCEL_CELL_LIMIT, safe_text, save_atomically, set_value
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", '=HYPERLINK("x")'])

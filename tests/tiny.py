@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hubopt.instance import (
+from hubopt.inputs.instance import (
     Contributor,
     CountryBound,
     Demand,

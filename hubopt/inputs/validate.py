@@ -1,0 +1,312 @@
+"""Check raw tables against the schema and build a :class:`Scenario`.
+
+Every rule adds :class:`Issue` objects instead of raising, so the planner sees
+every problem at once (SPEC §2). Rules, in order:
+
+1. required sheets are present, and Permissions when Contributors has rows;
+2. required columns are present in each sheet's header row;
+3. each cell parses for its column (type, range, allowed values) and
+   required cells are filled;
+4. Settings keys are known and given once; ``--set`` overrides parse too;
+5. key columns are unique (``duplicate_keys``);
+6. ids refer to existing records (``references``);
+7. cross-field rules: min ≤ max bounds, unknown country codes (warning),
+   sites that can never open (warning).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..errors import InputError, Issue, UsageError, did_you_mean
+from .cells import CellProblem, is_blank, parse, show
+from .instance import SHEET_RECORDS, Scenario, Settings, Source
+from .reader import RawTable, RawWorkbook
+from .schema import SETTINGS_BY_KEY, SHEETS, Sheet, load_countries
+
+Record = dict[str, Any]  # one parsed row: column name -> typed value, plus "row"
+
+
+@dataclass(frozen=True)
+class Validated:
+    scenario: Scenario
+    warnings: list[Issue]
+
+
+def validate(raw: RawWorkbook, overrides: Mapping[str, str] | None = None) -> Validated:
+    """Turn ``raw`` into a Scenario, or raise InputError listing every error."""
+    issues: list[Issue] = list(raw.issues)
+    tables = raw.tables
+    records: dict[str, list[Record]] = {}
+    partial: dict[str, list[Record]] = {}  # also rows with a bad cell, for references
+    _check_sheets_present(tables, issues)
+    for sheet in SHEETS:
+        if sheet.name == "Settings" or sheet.name not in tables:
+            continue
+        parsed = _parse_sheet(sheet, tables[sheet.name], issues)
+        if parsed is None:
+            continue
+        partial[sheet.name] = parsed
+        records[sheet.name] = [r for r in parsed if not r.get("_bad")]
+        _check_duplicate_keys(sheet, tables[sheet.name], records[sheet.name], issues)
+    settings = _parse_settings(tables.get("Settings"), issues)
+    settings = _apply_overrides(settings, overrides or {}, issues)
+    if settings.scenario_name is None:
+        settings = settings.updated(scenario_name=raw.path.stem)
+    _check_references(tables, records, partial, issues)
+    _check_bounds_order(settings, tables, records, issues)
+    _check_countries(tables, records, issues)
+    _check_sites_can_open(tables, records, issues)
+
+    errors = [i for i in issues if i.severity == "error"]
+    warnings = [i for i in issues if i.severity != "error"]
+    if errors:
+        raise InputError(errors, warnings)
+    scenario = _build_scenario(settings, records, Source(str(raw.path), raw.sha256))
+    return Validated(scenario, warnings)
+
+
+# -- 1, 2: sheets and headers ---------------------------------------------------------
+
+def _check_sheets_present(tables: dict[str, RawTable], issues: list[Issue]) -> None:
+    for sheet in SHEETS:
+        needed = sheet.required or (
+            sheet.required_with is not None
+            and bool(tables.get(sheet.required_with) and tables[sheet.required_with].rows))
+        if sheet.name in tables or not needed:
+            continue
+        reason = (f" (required because {sheet.required_with} has rows)"
+                  if sheet.required_with else "")
+        issues.append(Issue("error", sheet.name, f"sheet is missing{reason}.",
+                            f"Add a sheet named '{sheet.name}' with columns "
+                            f"{', '.join(sheet.column_names)} (see `hubopt template`)."))
+
+
+def _parse_sheet(sheet: Sheet, table: RawTable, issues: list[Issue]) -> list[Record] | None:
+    """Every row's record; a row with a bad cell is marked ``_bad``. None when a
+    required column is missing, so that nothing is checked against this sheet."""
+    missing = [c.name for c in sheet.columns if c.required and c.name not in table.columns]
+    for name in missing:
+        issues.append(Issue("error", f"{table.title}!1", f"required column '{name}' is missing.",
+                            f"Add a header '{name}' in row 1."))
+    if missing:
+        return None
+    if not table.rows and sheet.required:
+        issues.append(Issue("error", table.title, "has no rows.",
+                            f"Add at least one row below the header ({sheet.description})"))
+    plan = [(column, table.columns.get(column.name), {}) for column in sheet.columns]
+    return [_parse_row(table, plan, row_number, values, issues)
+            for row_number, values in table.rows]
+
+
+# -- 3: cells -------------------------------------------------------------------------
+
+_BLANK = object()  # outcome of a required cell left blank
+
+
+def _parse_row(table: RawTable, plan: list, row_number: int, values: tuple,
+               issues: list[Issue]) -> Record:
+    """One row's record. ``plan`` holds (column, 1-based index or None, cache) per
+    schema column; the cache maps (type, raw value) to its outcome, because a big
+    sheet repeats few distinct values per column (ids, yes/no, hours)."""
+    record: Record = {"row": row_number}
+    width = len(values)
+    for column, index, cache in plan:
+        if index is None:
+            record[column.name] = column.default
+            continue
+        raw = values[index - 1] if index <= width else None
+        key = (raw.__class__, raw)
+        try:
+            outcome = cache[key]
+        except KeyError:
+            outcome = cache[key] = _parse_cell(column, raw)
+        except TypeError:  # an unhashable value; none of the reader's types is
+            outcome = _parse_cell(column, raw)
+        if outcome is not _BLANK and not isinstance(outcome, CellProblem):
+            record[column.name] = outcome
+            continue
+        where = table.cell(column.name, row_number)
+        if outcome is _BLANK:
+            issues.append(Issue("error", where, f"{column.name}: is blank.",
+                                f"Fill it in: expected {column.expectation}."))
+        else:
+            issues.append(Issue("error", where, f"{column.name}: '{show(raw)}' {outcome}.",
+                                _expected(column, outcome)))
+        record["_bad"] = True
+    return record
+
+
+def _parse_cell(column, raw: Any) -> Any:
+    """The typed value, :data:`_BLANK` or the :class:`CellProblem` of one cell."""
+    if column.required and is_blank(raw):
+        return _BLANK
+    try:
+        return parse(column, raw)
+    except CellProblem as problem:
+        return problem
+
+
+def _expected(column, problem: str | CellProblem) -> str:
+    if isinstance(problem, CellProblem) and problem.fix:
+        return problem.fix
+    return "" if "expected" in str(problem) else f"Expected {column.expectation}."
+
+
+# -- 4: settings ----------------------------------------------------------------------
+
+def _parse_settings(table: RawTable | None, issues: list[Issue]) -> Settings:
+    if table is None:
+        return Settings()
+    if "key" not in table.columns or "value" not in table.columns:
+        for name in ("key", "value"):
+            if name not in table.columns:
+                issues.append(Issue("error", f"{table.title}!1",
+                                    f"required column '{name}' is missing.",
+                                    f"Add a header '{name}' in row 1."))
+        return Settings()
+    values: dict[str, Any] = {}
+    first_row: dict[str, int] = {}
+    for row_number, row in table.rows:
+        key_raw = table.value(row, "key")
+        if is_blank(key_raw):
+            if not is_blank(table.value(row, "value")):
+                issues.append(Issue("error", table.cell("key", row_number),
+                                    "key: is blank but the row has a value.",
+                                    "Type the setting name in the key column."))
+            continue
+        key = str(key_raw).strip().lower()
+        where = table.cell("value", row_number)
+        setting = SETTINGS_BY_KEY.get(key)
+        if setting is None:
+            issues.append(Issue("warning", table.cell("key", row_number),
+                                f"unknown setting '{show(key_raw)}' is ignored.",
+                                did_you_mean(key, SETTINGS_BY_KEY)))
+            continue
+        if key in first_row:
+            issues.append(Issue("error", table.cell("key", row_number),
+                                f"setting '{key}' is given twice (also in row {first_row[key]}).",
+                                "Keep one of the two rows."))
+            continue
+        first_row[key] = row_number
+        raw = table.value(row, "value")
+        try:
+            values[key] = parse(setting.as_column(), raw)
+        except CellProblem as problem:
+            issues.append(Issue("error", where, f"{key}: '{show(raw)}' {problem}.",
+                                _expected(setting.as_column(), problem)))
+    return Settings(**values)
+
+
+def _apply_overrides(settings: Settings, overrides: Mapping[str, str],
+                     issues: list[Issue]) -> Settings:
+    changes: dict[str, Any] = {}
+    for key, raw in overrides.items():
+        setting = SETTINGS_BY_KEY.get(key.strip().lower())
+        if setting is None:
+            raise UsageError(f"--set {key}: unknown setting. "
+                             f"{did_you_mean(key.strip().lower(), SETTINGS_BY_KEY)}".rstrip())
+        try:
+            changes[setting.key] = parse(setting.as_column(), raw)
+        except CellProblem as problem:
+            issues.append(Issue("error", f"--set {setting.key}", f"'{show(raw)}' {problem}.",
+                                _expected(setting.as_column(), problem)))
+    return settings.updated(**changes)
+
+
+# -- 5, 6: keys and references --------------------------------------------------------
+
+def _check_duplicate_keys(sheet: Sheet, table: RawTable, records: list[Record],
+                          issues: list[Issue]) -> None:
+    if not sheet.key:
+        return
+    seen: dict[tuple, int] = {}
+    for record in records:
+        key = tuple(record[c] for c in sheet.key)
+        if key in seen:
+            shown = ", ".join(f"{c} '{v}'" for c, v in zip(sheet.key, key))
+            issues.append(Issue("error", f"{table.title} row {record['row']}",
+                                f"duplicate {shown} (first in row {seen[key]}).",
+                                "Each must be unique: remove or rename one row."))
+        else:
+            seen[key] = record["row"]
+
+
+def _check_references(tables: dict[str, RawTable], records: dict[str, list[Record]],
+                      partial: dict[str, list[Record]], issues: list[Issue]) -> None:
+    """Ids must exist in the referenced sheet; a referenced row with a bad cell elsewhere
+    still counts, so one typo is reported once, not again at every reference."""
+    for sheet in SHEETS:
+        for column in sheet.columns:
+            if column.ref is None or sheet.name not in records:
+                continue
+            target_sheet, target_column = column.ref
+            if target_sheet not in partial:
+                continue  # the missing sheet or column is reported already
+            known = {r.get(target_column) for r in partial[target_sheet]} - {None}
+            table = tables[sheet.name]
+            for record in records[sheet.name]:
+                value = record[column.name]
+                if value not in known:
+                    issues.append(Issue(
+                        "error", table.cell(column.name, record["row"]),
+                        f"{column.name}: '{value}' is not a {target_column} in {target_sheet}.",
+                        (did_you_mean(value, known) + f" Add it to {target_sheet} or correct "
+                         "the spelling.").strip()))
+
+
+# -- 7: cross-field rules -------------------------------------------------------------
+
+def _check_bounds_order(settings: Settings, tables: dict[str, RawTable],
+                        records: dict[str, list[Record]], issues: list[Issue]) -> None:
+    if (settings.min_sites is not None and settings.max_sites is not None
+            and settings.min_sites > settings.max_sites):
+        issues.append(Issue("error", "Settings",
+                            f"min_sites {settings.min_sites} is above max_sites "
+                            f"{settings.max_sites}.", "Lower min_sites or raise max_sites."))
+    for record in records.get("Countries", []):
+        low, high = record["min_sites"], record["max_sites"]
+        if low is not None and high is not None and low > high:
+            issues.append(Issue("error", tables["Countries"].cell("min_sites", record["row"]),
+                                f"min_sites {low} is above max_sites {high} for "
+                                f"{record['country']}.", "Lower min_sites or raise max_sites."))
+
+
+def _check_countries(tables: dict[str, RawTable], records: dict[str, list[Record]],
+                     issues: list[Issue]) -> None:
+    known = load_countries()
+    for sheet in SHEETS:
+        if "country" not in sheet.column_names or sheet.name not in records:
+            continue
+        for record in records[sheet.name]:
+            code = record["country"]
+            if code not in known:
+                issues.append(Issue("warning", tables[sheet.name].cell("country", record["row"]),
+                                    f"country: '{code}' is not an ISO 3166-1 alpha-3 code "
+                                    "hubopt knows.", "Check the spelling (e.g. POL, ROU, UKR)."))
+
+
+def _check_sites_can_open(tables: dict[str, RawTable], records: dict[str, list[Record]],
+                          issues: list[Issue]) -> None:
+    with_options = {r["site_id"] for r in records.get("HubOptions", [])}
+    for record in records.get("Sites", []):
+        if record["site_id"] not in with_options and record["status"] != "closed":
+            severity = "error" if record["status"] == "open" else "warning"
+            issues.append(Issue(severity, f"{tables['Sites'].title} row {record['row']}",
+                                f"site '{record['site_id']}' has no HubOptions rows, so it can "
+                                "never open.", "Add its modules to HubOptions."))
+
+
+# -- building the scenario ------------------------------------------------------------
+
+def _build_scenario(settings: Settings, records: dict[str, list[Record]],
+                    source: Source) -> Scenario:
+    parts: dict[str, tuple] = {}
+    for sheet_name, (attribute, record_type) in SHEET_RECORDS.items():
+        names = {f.name for f in fields(record_type)}
+        parts[attribute] = tuple(
+            record_type(**{k: v for k, v in record.items() if k in names})
+            for record in records.get(sheet_name, []))
+    return Scenario(settings=settings, source=source, **parts)

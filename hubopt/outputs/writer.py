@@ -1,0 +1,250 @@
+"""Write a Plan as the result workbook of SPEC §5.
+
+Sheets: Summary, Map (the plan drawn, with the ``hubopt[map]`` extra) and
+Charts (native Excel charts of the tables), Diagnosis when no plan exists,
+Hubs, Flows, Sectors, Stress (the loss of each open site in turn), Resilience
+(with resilience > 0), then Staffing, Funding and Contributors when the
+scenario has contributors, Changes against a previous plan, Locations
+(coordinates and threat of every site and sector, what ``hubopt map`` redraws
+from) and Inputs (settings, input hash, versions, timings). With a plan,
+``<stem>_map.png`` and ``<stem>_map.svg`` are written beside the workbook.
+
+When no plan exists the elastic re-solve's relaxed plan (SPEC §3.4) fills
+Hubs to Contributors so the planner sees what the diagnosis assumes; those
+sheets get a red tab and a note in A1, and the Summary says NOT FEASIBLE.
+
+Every string is written as a text cell, so a site called ``=HYPERLINK(...)``
+stays text; numbers stay numbers with a number format. The file is written
+to a temporary name in the target folder and renamed into place, so a crash
+never leaves a half-written workbook under the final name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..files.atomic import write_files_atomically
+from ..files.xlsx import set_value
+from .charts import add_charts
+from .mapdata import LOCATIONS_SHEET, locations_table, map_data_from_plan
+from .results import Plan
+
+# Header text (with unit) and number format of each result column.
+COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {
+    "capacity": ("capacity [units/period]", "#,##0.##"),
+    "used": ("used [units/period]", "#,##0.##"),
+    "utilisation": ("utilisation", "0.0%"),
+    "fixed_cost": ("fixed_cost [currency/year]", "#,##0.00"),
+    "staff": ("staff [personnel]", "#,##0.##"),
+    "quantity": ("quantity [units/period]", "#,##0.##"),
+    "served": ("served [units/period]", "#,##0.##"),
+    "shortfall": ("shortfall [units/period]", "#,##0.##"),
+    "hours": ("hours [h]", "0.0"),
+    "avg_hours": ("avg_hours [h]", "0.0"),
+    "max_hours": ("max_hours [h]", "0.0"),
+    "max_hours_limit": ("max_hours_limit [h]", "0.0"),
+    "cost_per_unit": ("cost_per_unit [currency/unit]", "#,##0.00"),
+    "amount": ("amount", "#,##0.##"),
+    "max_staff": ("max_staff [personnel]", "#,##0.##"),
+    "funding": ("funding [currency/year]", "#,##0.00"),
+    "max_budget": ("max_budget [currency/year]", "#,##0.00"),
+    "latitude": ("latitude [deg]", "0.0000"),
+    "longitude": ("longitude [deg]", "0.0000"),
+    "threat": ("threat [0-1]", "0.00"),
+    "unserved": ("unserved [units/period]", "#,##0.##"),
+    "unserved_share": ("unserved_share", "0.0%"),
+    "avg_hours_rise": ("avg_hours_rise [h]", "0.0"),
+    "max_hours_rise": ("max_hours_rise [h]", "0.0"),
+    "cost_rise": ("cost_rise [currency]", "#,##0.00"),
+    "unserved_without": ("unserved_without [units/period]", "#,##0.##"),
+    "unserved_with": ("unserved_with [units/period]", "#,##0.##"),
+}
+
+SUMMARY_MEANING: dict[str, str] = {
+    "scenario": "Scenario name (Settings scenario_name).",
+    "status": "optimal; time_limit = feasible plan, not proven optimal; infeasible; no_solution.",
+    "objective": "The minimised value: total_cost + time_cost + risk_cost + stability_cost.",
+    "total_cost": "hub_cost + transport_cost (currency).",
+    "hub_cost": "Site costs plus module fixed costs of the open hubs (currency/year).",
+    "transport_cost": "Σ cost_per_unit × quantity over the flows (currency).",
+    "time_cost": "Σ value_of_time × priority × hours × quantity (currency).",
+    "risk_cost": "Σ value_at_risk × threat × quantity (currency).",
+    "stability_cost": "stability_penalty × modules changed against the previous plan.",
+    "avg_hours": "Quantity-weighted average resupply time (h).",
+    "max_hours": "Longest resupply time of any used link (h).",
+    "open_sites": "Number of open sites.",
+    "open_modules": "Number of open modules.",
+    "staff_required": "Personnel needed by the open modules.",
+    "shortfall": "Demand left unserved (units/period); 0 unless diagnosing.",
+    "mip_gap": "Relative gap between the plan and the best bound the solver proved.",
+    "solve_seconds": "Seconds spent in HiGHS.",
+    "total_seconds": "Seconds from validated input to plan.",
+    "output": "Path of this workbook.",
+}
+
+NOT_FEASIBLE = ("NOT FEASIBLE: the relaxed plan of the diagnosis, which breaks the limits "
+                "listed in the Diagnosis sheet. Do not implement it.")
+RELAXED_TAB = "C00000"
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+
+
+def write_result(plan: Plan, path: str | Path, draw_map: bool = True,
+                 extra_tables: Mapping[str, pd.DataFrame] | None = None) -> Path:
+    """Write ``plan`` to ``path`` atomically and return the path written.
+
+    ``extra_tables`` adds sheets (title → table) before Inputs, e.g. Explain.
+
+    With a plan and ``draw_map``, the map is drawn beside it
+    (``<stem>_map.png``/``.svg``) and embedded on the Map sheet, when the
+    ``hubopt[map]`` extra is installed (else one warning, no map).
+    """
+    from . import mapsheet
+
+    plan.summary["output"] = str(path)
+    book = build_workbook(plan, extra_tables)
+    files = [(Path(path), book.save)]
+    if draw_map and plan.has_plan and mapsheet.can_draw():
+        png, svg = mapsheet.map_paths(path)
+        picture, vector = mapsheet.map_file_bytes(map_data_from_plan(plan))
+        mapsheet.add_map_sheet(book, picture, f"The plan on a map; also in {png.name} and "
+                               f"{svg.name}. Redraw with: hubopt map {Path(path).name}")
+        files += [(png, lambda p: p.write_bytes(picture)), (svg, lambda p: p.write_bytes(vector))]
+    return write_files_atomically(files)[0]  # all three or none, the workbook renamed first
+
+
+def build_workbook(plan: Plan,
+                   extra_tables: Mapping[str, pd.DataFrame] | None = None) -> Workbook:
+    """The result workbook of ``plan`` as an openpyxl Workbook (not yet saved)."""
+    book = Workbook()
+    book.remove(book.active)
+    _summary_sheet(book, plan)
+    if plan.diagnosis:
+        table_sheet(book, "Diagnosis", pd.DataFrame(
+            [(issue.where, issue.message, issue.fix) for issue in plan.diagnosis],
+            columns=["where", "finding", "what to change"]), wide=True)
+    if plan.has_plan or plan.relaxed:
+        sheets = [table_sheet(book, "Hubs", plan.hubs),
+                  table_sheet(book, "Flows", plan.flows),
+                  table_sheet(book, "Sectors", plan.sectors)]
+        if plan.has_plan and len(plan.stress.columns):
+            table_sheet(book, "Stress", plan.stress)
+        if plan.has_plan and len(plan.resilience.columns):
+            table_sheet(book, "Resilience", plan.resilience)
+        if plan.scenario.contributors:
+            sheets += [table_sheet(book, "Staffing", plan.staffing, amount_unit="personnel"),
+                       table_sheet(book, "Funding", plan.funding, amount_unit="currency/year"),
+                       table_sheet(book, "Contributors", plan.contributors)]
+        if plan.relaxed:
+            for sheet in sheets:
+                _mark_not_feasible(sheet)
+    if plan.changes is not None:
+        table_sheet(book, "Changes", plan.changes)
+    table_sheet(book, LOCATIONS_SHEET, locations_table(plan))
+    if plan.has_plan:
+        add_charts(book)
+        book.move_sheet("Charts", offset=1 - book.sheetnames.index("Charts"))
+    for title, table in (extra_tables or {}).items():
+        table_sheet(book, title, table)
+    _inputs_sheet(book, plan)
+    return book
+
+
+def _mark_not_feasible(sheet) -> None:
+    """Red tab and a note on A1: this sheet shows the relaxed plan, not a plan."""
+    sheet.sheet_properties.tabColor = RELAXED_TAB
+    sheet["A1"].comment = Comment(NOT_FEASIBLE, "hubopt")
+
+
+def column_format(column: str) -> tuple[str, str | None]:
+    """Header text with unit, and number format, of a result column."""
+    if column in COLUMN_FORMATS:
+        return COLUMN_FORMATS[column]
+    if column.startswith("unserved_"):  # unserved_<service> of the Stress sheet
+        return (f"{column} [units/period]", "#,##0.##")
+    return (column, None)
+
+
+def put(sheet, row: int, column: int, value: Any, number_format: str | None = None):
+    """Write one cell through :func:`hubopt.xlsx.set_value` and return it."""
+    cell = sheet.cell(row=row, column=column)
+    set_value(cell, value, number_format)
+    return cell
+
+
+def header_row(sheet, names: list[str]) -> None:
+    for column, name in enumerate(names, start=1):
+        cell = put(sheet, 1, column, name)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+    sheet.freeze_panes = "A2"
+
+
+def table_sheet(book, title: str, frame: pd.DataFrame, amount_unit: str | None = None,
+                 wide: bool = False):
+    sheet = book.create_sheet(title)
+    columns = list(frame.columns)
+    headers = [column_format(c)[0] for c in columns]
+    if amount_unit:
+        headers = [f"amount [{amount_unit}]" if c == "amount" else h
+                   for c, h in zip(columns, headers)]
+    header_row(sheet, headers)
+    formats = [column_format(c)[1] for c in columns]
+    for row, values in enumerate(frame.itertuples(index=False, name=None), start=2):
+        for column, (value, fmt) in enumerate(zip(values, formats), start=1):
+            put(sheet, row, column, value, fmt)
+    _fit_widths(sheet, headers, frame, wide)
+    return sheet
+
+
+def _fit_widths(sheet, headers: list[str], frame: pd.DataFrame, wide: bool) -> None:
+    for column, header in enumerate(headers, start=1):
+        sample = [str(v) for v in frame.iloc[:200, column - 1]] if len(frame) else []
+        longest = max([len(header)] + [len(v) for v in sample])
+        limit = 100 if wide else 40
+        sheet.column_dimensions[get_column_letter(column)].width = min(limit, longest + 2)
+        if wide and longest > limit:
+            for cell in sheet[get_column_letter(column)]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _summary_sheet(book, plan: Plan) -> None:
+    sheet = book.create_sheet("Summary")
+    header_row(sheet, ["key", "value", "meaning"])
+    for row, (key, value) in enumerate(plan.summary.items(), start=2):
+        put(sheet, row, 1, key)
+        fmt = "0.00%" if key == "mip_gap" else "#,##0.00" if isinstance(value, float) else None
+        put(sheet, row, 2, value, fmt)
+        put(sheet, row, 3, SUMMARY_MEANING.get(key, ""))
+    if plan.relaxed:
+        row = len(plan.summary) + 2
+        put(sheet, row, 1, "note")
+        put(sheet, row, 2, NOT_FEASIBLE)
+        put(sheet, row, 3, "Figures above are those of the relaxed plan; shortfall is the "
+            "demand it leaves unserved.")
+        sheet.cell(row=row, column=2).font = Font(bold=True, color=RELAXED_TAB)
+        sheet.sheet_properties.tabColor = RELAXED_TAB
+    sheet.column_dimensions["A"].width = 18
+    sheet.column_dimensions["B"].width = 40
+    sheet.column_dimensions["C"].width = 80
+
+
+def _inputs_sheet(book, plan: Plan) -> None:
+    sheet = book.create_sheet("Inputs")
+    header_row(sheet, ["key", "value"])
+    rows: list[tuple[str, Any]] = list(plan.run.items())
+    rows += [(f"setting {k}", v) for k, v in asdict(plan.scenario.settings).items()]
+    rows += [(f"warning {i}", str(w)) for i, w in enumerate(plan.warnings, start=1)]
+    for row, (key, value) in enumerate(rows, start=2):
+        put(sheet, row, 1, key)
+        put(sheet, row, 2, value)
+    sheet.column_dimensions["A"].width = 30
+    sheet.column_dimensions["B"].width = 90

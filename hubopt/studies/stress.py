@@ -1,0 +1,173 @@
+"""Stress test of a solved plan: lose one open site, re-route, measure the damage.
+
+For each open site t of the plan in turn, the other open modules stay as they
+are (no new hub can open in time) and the demand is re-routed by a small LP
+over the usable arcs from the remaining open modules:
+
+    stress_demand[r]:     Σ_{s≠t} x_sr + u_r = q_r          r ∈ R
+    stress_capacity[s,k]: Σ_{r of k} x_sr ≤ Σ_{m open at (s,k)} cap_m     s ≠ t
+    x ≥ 0, u ≥ 0 (u_r: units/period of row r left unserved)
+
+solved in two phases: first minimise the priority-weighted shortfall
+Σ π_r·u_r, then, holding that, the flow part of the plan's objective
+Σ (cost_per_unit + value_of_time·π_r·h_sr + value_at_risk·θ_s)·x_sr, so the
+re-routing is the one the planning model itself would choose.
+
+Reported per lost site (one row of the ``Stress`` sheet, SPEC §5 JSON ``stress``):
+
+* ``unserved`` (units/period, all services) and ``unserved_<service>``;
+* ``unserved_share``: the mean over services of unserved_k / D_k (0–1), so that
+  services in different units weigh alike;
+* ``avg_hours_rise``, ``max_hours_rise`` (h): rise of the quantity-weighted
+  average and of the longest resupply time over the served flows (blank when
+  nothing is served any more);
+* ``cost_rise`` (currency): rise of total_cost. The lost hub's costs are still
+  paid and every other module stays open, so this is the rise of transport_cost
+  (negative when unserved demand no longer travels).
+
+Rows are sorted by damage: unserved_share, then cost_rise, then avg_hours_rise,
+all descending; ``rank`` 1 is the hub to protect first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from ..model.build import arc_unit_cost
+from ..model.network import Network
+from ..outputs.results import FLOW_TOLERANCE, Plan
+from ..solver.outcome import solve_model
+
+BASE_COLUMNS = ("rank", "site_id", "name", "country", "unserved", "unserved_share")
+TAIL_COLUMNS = ("avg_hours_rise", "max_hours_rise", "cost_rise")
+PHASE_TOLERANCE = 1e-7  # relative slack on the phase-1 shortfall held in phase 2
+
+
+def stress_columns(services: list[str]) -> list[str]:
+    return [*BASE_COLUMNS, *(f"unserved_{k}" for k in services), *TAIL_COLUMNS]
+
+
+def open_capacity(plan: Plan) -> dict[tuple[str, str], float]:
+    """Open capacity per (site, service) from the plan's Hubs table."""
+    capacity: dict[tuple[str, str], float] = defaultdict(float)
+    for row in plan.hubs.itertuples(index=False):
+        capacity[(row.site_id, row.service)] += float(row.capacity)
+    return dict(capacity)
+
+
+def stress_test(plan: Plan, network: Network, *, time_limit: float = 60.0) -> pd.DataFrame:
+    """The Stress table of ``plan`` (a solved plan over ``network``), sorted by damage."""
+    services = network.services
+    columns = stress_columns(services)
+    lost_sites = sorted(set(plan.hubs["site_id"])) if len(plan.hubs) else []
+    if not lost_sites:
+        return pd.DataFrame(columns=columns)
+    capacity = open_capacity(plan)
+    totals: dict[str, float] = defaultdict(float)
+    for (_, service), row in network.demand.items():
+        totals[service] += row.quantity
+    base = plan.summary
+    rows = []
+    for lost in lost_sites:
+        flows = reroute(network, capacity, lost, time_limit=time_limit)
+        unserved = {k: 0.0 for k in services}
+        served_by_row: dict[tuple[str, str], float] = defaultdict(float)
+        for key, quantity in flows.items():
+            served_by_row[key[1:]] += quantity
+        for key, row in network.demand.items():
+            short = row.quantity - served_by_row[key]
+            if short > FLOW_TOLERANCE * row.quantity:  # smaller is solver noise
+                unserved[key[1]] += short
+        served = sum(flows.values())
+        hours = sum(network.arcs[a].hours * q for a, q in flows.items())
+        used = [network.arcs[a].hours for a, q in flows.items()
+                if q > FLOW_TOLERANCE * network.demand[a[1:]].quantity]
+        transport = sum(network.arcs[a].cost_per_unit * q for a, q in flows.items())
+        site = network.sites[lost]
+        shares = [unserved[k] / totals[k] for k in services if totals[k] > 0]
+        rows.append({
+            "rank": 0, "site_id": lost, "name": site.label, "country": site.country,
+            "unserved": sum(unserved.values()),
+            "unserved_share": sum(shares) / len(shares) if shares else 0.0,
+            **{f"unserved_{k}": unserved[k] for k in services},
+            "avg_hours_rise": hours / served - float(base["avg_hours"]) if served else None,
+            "max_hours_rise": max(used) - float(base["max_hours"]) if used else None,
+            "cost_rise": _clean(transport - float(base["transport_cost"]),
+                                float(base["transport_cost"])),
+        })
+    frame = pd.DataFrame(rows, columns=columns)
+    frame = frame.sort_values(["unserved_share", "cost_rise", "avg_hours_rise", "site_id"],
+                              ascending=[False, False, False, True], kind="stable",
+                              na_position="first")
+    frame["rank"] = range(1, len(frame) + 1)
+    return frame.reset_index(drop=True)
+
+
+def _clean(value: float, scale: float) -> float:
+    """``value`` with HiGHS's feasibility noise (relative 1e-6) set to 0."""
+    return 0.0 if abs(value) <= FLOW_TOLERANCE * max(1.0, abs(scale)) else value
+
+
+def reroute(network: Network, capacity: dict[tuple[str, str], float], lost: str, *,
+            time_limit: float = 60.0) -> dict[tuple[str, str, str], float]:
+    """Flows (arc key → units/period) after the loss of site ``lost``, with the open
+    capacity of the other sites fixed (the two-phase LP of this module's docstring)."""
+    arcs = [a for a in network.arcs.values()
+            if a.site_id != lost and capacity.get((a.site_id, a.service), 0.0) > 0]
+    if not arcs:
+        return {}
+    model = pyo.ConcreteModel(name=f"stress_{lost}")
+    model.A = pyo.Set(initialize=[a.key for a in arcs], dimen=3, ordered=True)
+    model.R = pyo.Set(initialize=list(network.demand), dimen=2, ordered=True)
+    model.x = pyo.Var(model.A, within=pyo.NonNegativeReals)
+    model.u = pyo.Var(model.R, within=pyo.NonNegativeReals)
+    into: dict[tuple[str, str], list] = defaultdict(list)
+    out: dict[tuple[str, str], list] = defaultdict(list)
+    for arc in arcs:
+        into[arc.demand_key].append(arc.key)
+        out[(arc.site_id, arc.service)].append(arc.key)
+    model.stress_demand = pyo.Constraint(model.R, rule=lambda m, t, k: (
+        sum(m.x[a] for a in into[(t, k)]) + m.u[t, k] == network.demand[(t, k)].quantity))
+    model.stress_capacity = pyo.Constraint(
+        pyo.Set(initialize=sorted(out), dimen=2, ordered=True),
+        rule=lambda m, s, k: sum(m.x[a] for a in out[(s, k)]) <= capacity[(s, k)])
+    shortfall = sum(network.demand[r].priority * model.u[r] for r in model.R)
+    model.shortfall = pyo.Objective(expr=shortfall, sense=pyo.minimize)
+    first = solve_model(model, time_limit=time_limit, mip_gap=0.0)
+    if not first.has_plan:
+        raise RuntimeError(f"stress LP for the loss of {lost} ended {first.status}")
+    least = float(first.objective)
+    model.shortfall.deactivate()
+    model.hold_shortfall = pyo.Constraint(
+        expr=shortfall <= least + PHASE_TOLERANCE * max(1.0, least))
+    model.flow_cost = pyo.Objective(
+        expr=sum(arc_unit_cost(network, a) * model.x[a] for a in model.A), sense=pyo.minimize)
+    second = solve_model(model, time_limit=time_limit, mip_gap=0.0)
+    if not second.has_plan:
+        raise RuntimeError(f"stress LP for the loss of {lost} ended {second.status}")
+    return {a: float(pyo.value(model.x[a])) for a in model.A if pyo.value(model.x[a]) > 0}
+
+
+RESILIENCE_COLUMNS = ("site_id", "name", "country", "open_without", "unserved_without",
+                      "open_with", "unserved_with")
+
+
+def resilience_table(plan: Plan, base: Plan | None) -> pd.DataFrame:
+    """Per site open in either plan: the demand left unserved (units/period, all
+    services) when that site is lost, in the plan solved without resilience
+    (``base``) and in ``plan``. Sorted by unserved_without, largest first."""
+    def unserved(p: Plan | None) -> dict[str, float]:
+        if p is None or not len(p.stress):
+            return {}
+        return dict(zip(p.stress["site_id"], p.stress["unserved"].astype(float)))
+    without, with_ = unserved(base), unserved(plan)
+    labels = {s.site_id: s for s in plan.scenario.sites}
+    rows = [(site, labels[site].label, labels[site].country, site in without,
+             without.get(site, 0.0), site in with_, with_.get(site, 0.0))
+            for site in sorted(set(without) | set(with_))]
+    frame = pd.DataFrame(rows, columns=list(RESILIENCE_COLUMNS))
+    return frame.sort_values(["unserved_without", "site_id"], ascending=[False, True],
+                             kind="stable").reset_index(drop=True)
