@@ -52,7 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     theatre.add_argument("--mip-gap", type=float, default=0.005)
     theatre.add_argument("--memory-budget-mb", type=float, default=16_000.0,
                          help="refuse models estimated above this (hubopt's default: 4000)")
-    theatre.add_argument("--handoff", choices=["direct", "pyomo"], default="direct")
     theatre.add_argument("--strong-links", default="auto",
                          type=lambda v: int(v) if v.isdigit() else v,
                          help="auto (hubopt's default), all, or arcs per demand row: which "
@@ -62,7 +61,6 @@ def main(argv: list[str] | None = None) -> int:
     theatre.add_argument("-o", "--output", type=Path, default=DOCS / "theatre.md")
     handoff = commands.add_parser("handoff", help="build + hand-off to HiGHS, µs per non-zero")
     handoff.add_argument("--scales", default="0.25,0.5,1")
-    handoff.add_argument("--handoffs", default="direct,pyomo")
     handoff.add_argument("--repeat", type=int, default=3)
     handoff.add_argument("-o", "--output", type=Path, default=DOCS / "profile.md")
     inequality = commands.add_parser("inequality",
@@ -86,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                                   "python -m benchmarks published --set small|large")
     elif args.command == "handoff":
         rows = handoff_profile.profile([float(s) for s in args.scales.split(",")],
-                                       args.handoffs.split(","), args.repeat,
-                                       log=lambda m: print(m, file=sys.stderr))
+                                       args.repeat, log=lambda m: print(m, file=sys.stderr))
         table = handoff_profile.markdown(rows, command)
         old = args.output.read_text() if args.output.exists() else ""
         begin, end = "<!-- handoff table -->", "<!-- end handoff table -->"
@@ -99,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for scale in (float(s) for s in args.scales.split(",")):
             row = isolated(profile_theatre, scale, args.time_limit, args.mip_gap,
-                           args.memory_budget_mb, args.handoff, args.strong_links,
-                           args.threads)
+                           args.memory_budget_mb, args.strong_links, args.threads)
             print(f"scale {scale:g}: {row['status']} total {row['total']:.1f} s, "
                   f"peak {row['peak_mb']:.0f} MB", file=sys.stderr)
             rows.append(row)

@@ -2,11 +2,11 @@
 
 ``python -m benchmarks handoff --scales 0.25,0.5,1 --repeat 3`` → docs/profile.md.
 
-Each (scale, hand-off, repeat) runs in a fresh process: theatre(scale) →
-network → Pyomo model → ``solve_model(..., time_limit=0)``. With no time HiGHS
-stops at once, so ``solve seconds − seconds inside HiGHS`` is the hand-off
-alone (for ``direct``: compile to CSC + passModel; for ``pyomo``: Pyomo's
-persistent interface walking every constraint). µs/nz divides build +
+Each (scale, repeat) runs in a fresh process: theatre(scale) → network →
+Pyomo model → ``solve_model(..., time_limit=0)``. With no time HiGHS stops at
+once, so ``solve seconds − seconds inside HiGHS`` is the hand-off alone
+(compile to CSC + passModel; the "pyomo" rows of docs/profile.md are Pyomo's
+persistent interface, measured before hubopt left it). µs/nz divides build +
 hand-off by the constraint matrix's non-zeros plus the objective's.
 """
 
@@ -18,13 +18,13 @@ import time
 from benchmarks.run import isolated, machine, peak_mb
 
 
-def measure(scale: float, handoff: str) -> dict:
+def measure(scale: float) -> dict:
     """One fresh-process run: seconds per stage, non-zeros, peak MB."""
     from benchmarks.theatre import theatre
     from hubopt.model.build import build_model
     from hubopt.model.network import build_network
     from hubopt.solver.handoff import compile_lp
-    from hubopt.solver.outcome import solve_model
+    from hubopt.solver.session import solve_model
 
     scenario = theatre(scale)
     start = time.perf_counter()
@@ -33,31 +33,30 @@ def measure(scale: float, handoff: str) -> dict:
     start = time.perf_counter()
     model = build_model(network)
     build_seconds = time.perf_counter() - start
-    outcome = solve_model(model, time_limit=0, mip_gap=0.005, handoff=handoff)
+    outcome = solve_model(model, time_limit=0, mip_gap=0.005)
     handoff_seconds = outcome.seconds - (outcome.highs_seconds or 0.0)
     peak = peak_mb()
     compiled = compile_lp(model)       # after the peak is read: only for the counts
     nonzeros = compiled.nonzeros + int((compiled.cost != 0).sum())
-    return {"scale": scale, "handoff": handoff, "arcs": len(network.arcs),
+    return {"scale": scale, "handoff": "matrix", "arcs": len(network.arcs),
             "columns": len(compiled.columns), "rows": len(compiled.rows),
             "nonzeros": nonzeros, "network": network_seconds, "build": build_seconds,
             "hand-off": handoff_seconds, "status": outcome.status, "peak_mb": peak}
 
 
-def profile(scales: list[float], handoffs: list[str], repeat: int, log=print) -> list[dict]:
+def profile(scales: list[float], repeat: int, log=print) -> list[dict]:
     rows = []
     for scale in scales:
-        for handoff in handoffs:
-            runs = [isolated(measure, scale, handoff) for _ in range(repeat)]
-            row = dict(runs[0])
-            for stage in ("network", "build", "hand-off", "peak_mb"):
-                row[stage] = statistics.median(r[stage] for r in runs)
-            row["repeat"] = repeat
-            row["us_per_nz"] = (row["build"] + row["hand-off"]) / row["nonzeros"] * 1e6
-            log(f"scale {scale:g} {handoff}: build {row['build']:.1f} s, hand-off "
-                f"{row['hand-off']:.1f} s, {row['us_per_nz']:.2f} µs/nz, "
-                f"{row['peak_mb']:.0f} MB")
-            rows.append(row)
+        runs = [isolated(measure, scale) for _ in range(repeat)]
+        row = dict(runs[0])
+        for stage in ("network", "build", "hand-off", "peak_mb"):
+            row[stage] = statistics.median(r[stage] for r in runs)
+        row["repeat"] = repeat
+        row["us_per_nz"] = (row["build"] + row["hand-off"]) / row["nonzeros"] * 1e6
+        log(f"scale {scale:g}: build {row['build']:.1f} s, hand-off "
+            f"{row['hand-off']:.1f} s, {row['us_per_nz']:.2f} µs/nz, "
+            f"{row['peak_mb']:.0f} MB")
+        rows.append(row)
     return rows
 
 

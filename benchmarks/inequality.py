@@ -5,7 +5,7 @@
 Each instance is solved twice in its own process at mip_gap 0, once with
 ``aggregate_capacity`` (model.add_aggregate_capacity) and once without, with
 the same HiGHS seed. HiGHS's own counters (branch-and-bound nodes, dual bound)
-are read from the solver object after the solve.
+are read from the session's HiGHS after the solve.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ def solve_with(key: str, time_limit: float, aggregate: bool) -> dict:
     from benchmarks.instances import load_instance
     from hubopt.model.build import build_model
     from hubopt.model.network import build_network
-    from hubopt.solver.outcome import WarmStartHighs, solve_model
+    from hubopt.solver.session import Session, SolveOptions
 
     scenario = load_instance(key)
     started = time.perf_counter()
     model = build_model(build_network(scenario), aggregate_capacity=aggregate)
     build = time.perf_counter() - started
-    solver = WarmStartHighs()
-    outcome = solve_model(model, time_limit=time_limit, mip_gap=0.0, solver=solver)
-    info = solver._solver_model.getInfo()
-    objective = float(model.objective()) if outcome.status in ("optimal", "time_limit") else None
+    session = Session(model, SolveOptions(time_limit=time_limit, mip_gap=0.0))
+    outcome = session.solve()
+    info = session.highs.getInfo()
+    objective = float(model.objective()) if outcome.has_plan else None
     return {"instance": key, "aggregate": aggregate, "status": outcome.status,
             "objective": objective, "bound": info.mip_dual_bound,
             "gap": info.mip_gap, "nodes": int(info.mip_node_count), "build_seconds": build,

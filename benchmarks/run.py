@@ -110,7 +110,7 @@ def _matches(objective: float | None, published: float | None) -> bool:
 
 
 def profile_theatre(scale: float, time_limit: float, mip_gap: float,
-                    memory_budget_mb: float | None = None, handoff: str = "direct",
+                    memory_budget_mb: float | None = None,
                     strong_links: str | int = "auto", threads: int = 0) -> dict:
     """Every stage of one theatre run, read to written result: seconds and peak memory."""
     import hubopt
@@ -126,7 +126,7 @@ def profile_theatre(scale: float, time_limit: float, mip_gap: float,
         validated = hubopt.load_scenario(workbook)
         stages["read + validate"] = time.perf_counter() - start
         plan = hubopt.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
-                            memory_budget_mb=memory_budget_mb, handoff=handoff,
+                            memory_budget_mb=memory_budget_mb,
                             strong_links=strong_links, threads=threads or None)
         run = plan.run
         stages["network"] = run.get("network_seconds", 0.0)

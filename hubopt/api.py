@@ -12,11 +12,9 @@ The CLI is a thin shell over these functions::
 from __future__ import annotations
 
 import logging
-import platform
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import Issue
@@ -26,11 +24,14 @@ from .inputs.reader import read_workbook
 from .inputs.validate import Validated, validate
 from .model.build import build_model, constraint_count, start_values
 from .model.checks import presolve_findings
-from .model.network import ModuleKey, build_network
+from .model.network import ModuleKey, Network, build_network
 from .outputs.previous import PreviousPlan
+from .outputs.record import run_record
 from .outputs.results import Plan, empty_summary, extract_plan
+from .solver.guard import stop_requested
 from .solver.highs_log import search_milestones
-from .solver.outcome import selects_strong_links, solve_model
+from .solver.outcome import STOP_REASONS, SolveOutcome
+from .solver.session import Session, SolveOptions, open_session
 from .solver.sizing import DEFAULT_MEMORY_BUDGET_MB, check_memory_budget
 from .studies.changes import plan_changes
 from .studies.diagnosis import diagnose
@@ -73,19 +74,21 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
           previous_plan: PreviousPlan | Iterable[ModuleKey] = (), mip_start: bool = True,
           warnings: Iterable[Issue] = (),
           memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB,
-          stress: bool = True, handoff: str = "direct",
-          strong_links: str | int = "auto") -> Plan:
+          stress: bool = True, strong_links: str | int = "auto") -> Plan:
     """Find the cheapest plan for ``scenario`` (SPEC §3).
 
-    Options left as None take the scenario's Settings. A model whose estimated
-    memory (:mod:`hubopt.sizing`) exceeds ``memory_budget_mb`` is refused with
-    InputError before it is built (None: no budget). The returned Plan's
-    ``status`` is ``optimal``, ``time_limit`` (a plan, not proven optimal),
-    ``infeasible`` (``plan.diagnosis`` says why, from the pre-solve checks or
-    the elastic re-solve of §3.4, whose relaxed plan fills the tables) or
-    ``no_solution``. A plan gets its stress test (``plan.stress``) unless
-    ``stress`` is False; with resilience > 0 also ``plan.resilience``, which
-    compares it with the plan solved without resilience.
+    Options left as None take the scenario's Settings. ``memory_budget_mb`` caps
+    memory twice (None: no cap): a model whose estimate (:mod:`hubopt.solver.sizing`)
+    exceeds it is refused with InputError before it is built, and while HiGHS runs
+    the process's resident memory is watched and the solve stopped past it
+    (:mod:`hubopt.solver.guard`), keeping the best plan found. The returned Plan's
+    ``status`` is ``optimal``, ``time_limit``, ``memory_limit`` or ``interrupted``
+    (Ctrl-C or SIGTERM) with a plan not proven optimal, ``infeasible``
+    (``plan.diagnosis`` says why, from the pre-solve checks or the elastic re-solve
+    of §3.4, whose relaxed plan fills the tables) or ``no_solution``. A plan gets its
+    stress test (``plan.stress``) unless ``stress`` is False or the solve was
+    stopped; with resilience > 0 also ``plan.resilience``, which compares it with the
+    plan solved without resilience (same options).
 
     ``previous_plan`` (a :class:`PreviousPlan` from :func:`read_previous_plan`,
     or the open modules as (site_id, service, size)) prices changes with
@@ -93,24 +96,21 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
     is false; ``plan.run["mip_start"]`` says whether HiGHS accepted it) and
     gives ``plan.changes``, the Changes sheet (§3.3).
 
-    ``handoff`` selects how the main solve reaches HiGHS: ``direct`` (bulk
-    matrix, the default) or ``pyomo`` (Pyomo's persistent interface, for
-    comparison); see :func:`hubopt.solver.solve_model`. ``strong_links`` says
-    which ``strong_link`` rows HiGHS gets on the direct path (``auto``: a
-    selection on large models, :mod:`hubopt.strong_links`; ``all``; or a number
-    of arcs per demand row); the optimum is the same either way.
+    ``strong_links`` says which ``strong_link`` rows HiGHS gets (``auto``: a
+    selection on large models, :mod:`hubopt.solver.rows`; ``all``; or a number of
+    arcs per demand row); the optimum is the same either way.
     """
     previous = previous_plan if isinstance(previous_plan, PreviousPlan) \
         else PreviousPlan.of_modules(previous_plan)
-    previous_plan = previous.keys
+    options = SolveOptions.of(scenario.settings, time_limit=time_limit, mip_gap=mip_gap,
+                              threads=threads, verbose=verbose,
+                              memory_limit_mb=memory_budget_mb, strong_links=strong_links)
     started = time.perf_counter()
-    settings = scenario.settings
-    time_limit = settings.time_limit_seconds if time_limit is None else time_limit
-    mip_gap = settings.mip_gap if mip_gap is None else mip_gap
-    threads = settings.threads if threads is None else threads
-
     network = build_network(scenario)
-    network_seconds = time.perf_counter() - started
+    timings = {"network_seconds": time.perf_counter() - started,
+               "time_limit_seconds": options.time_limit,
+               "mip_gap_requested": options.mip_gap, "threads": options.threads,
+               "memory_limit_mb": options.memory_limit_mb}
     notes = list(warnings) + network.notes
     for note in network.notes:
         log.info("%s", note)
@@ -118,32 +118,44 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
     if findings:
         log.info("checks: %d reason(s) why no plan can exist, found before solving",
                  len(findings))
-        return _finish(Plan(scenario, "infeasible", empty_summary(scenario, "infeasible"),
-                            diagnosis=findings, warnings=notes), started, {})
+        plan = Plan(scenario, "infeasible", empty_summary(scenario, "infeasible"),
+                    diagnosis=findings, warnings=notes)
+        return _finish(plan, started, timings)
+    session, outcome, timings = _solve_once(network, previous, options, mip_start, timings)
+    try:
+        plan = _plan_of(session, network, outcome, previous, options, timings)
+    finally:
+        session.close()
+    plan = replace(plan, warnings=notes)
+    if plan.has_plan:
+        plan = _studies(plan, network, previous, options, stress)
+    return _finish(plan, started, timings)
 
-    as_arrays = handoff == "direct" and selects_strong_links(strong_links, len(network.arcs))
-    size = check_memory_budget(network, memory_budget_mb, selected_links=as_arrays)
-    log.debug("size: %d variables, %d constraints, %d nonzeros, about %.0f MB",
-              size.variables, size.rows, size.nonzeros, size.megabytes)
-    start = time.perf_counter()
-    model = build_model(network, previous_plan, strong_link_as_arrays=as_arrays)
-    build_seconds = time.perf_counter() - start
+
+def _solve_once(network: Network, previous: PreviousPlan, options: SolveOptions,
+                mip_start: bool, timings: dict):
+    """Build, hand over and solve: the session, the outcome and the run record so far."""
+    session, _, build_seconds = open_session(network, previous.keys, options)
+    model = session.model
     variables, constraints = model.nvariables(), constraint_count(model)   # each walks the model
     log.info("build: %d variables, %d constraints from %d arcs (%.2f s)",
              variables, constraints, len(network.arcs), build_seconds)
-    start = start_values(model, network, previous_plan) if previous_plan and mip_start else None
-    outcome = solve_model(model, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                          verbose=verbose, start=start, handoff=handoff,
-                          strong_links=strong_links)
+    start = start_values(model, network, previous.keys) if previous.keys and mip_start \
+        else None
+    outcome = session.solve(start)
     if outcome.start is not None:
         log.info("start: previous plan %s", outcome.start)
     log.info("solve: %s, objective %s, gap %s (%.2f s)", outcome.status,
              _fmt(outcome.objective), _fmt_gap(outcome.gap), outcome.seconds)
-    timings = {"network_seconds": network_seconds, "build_seconds": build_seconds,
-               "solve_seconds": outcome.seconds, "highs_seconds": outcome.highs_seconds,
-               "time_limit_seconds": time_limit, "mip_gap_requested": mip_gap,
-               "threads": threads, "variables": variables,
-               "constraints": constraints, "arcs": len(network.arcs)}
+    if outcome.stopped_by is not None:
+        log.warning("solve: stopped (%s) after %.1f s, resident memory peak %.0f MB; %s",
+                    outcome.stopped_by, outcome.seconds, outcome.peak_memory_mb or 0.0,
+                    "the best plan found is kept" if outcome.has_plan
+                    else "no plan had been found")
+    timings = {**timings, "build_seconds": build_seconds, "solve_seconds": outcome.seconds,
+               "highs_seconds": outcome.highs_seconds, "variables": variables,
+               "constraints": constraints, "arcs": len(network.arcs),
+               "peak_memory_mb": outcome.peak_memory_mb, "stopped_by": outcome.stopped_by}
     if outcome.links is not None:
         timings.update(outcome.links.as_run_record())
     if outcome.highs_options:
@@ -151,74 +163,69 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
     milestones = search_milestones(outcome.log)
     if milestones.nodes is not None:     # HiGHS printed its branch-and-cut table
         timings.update(milestones.as_run_record())
-    if previous_plan:
+    if previous.keys:
         timings.update(previous_plan=previous.source or None, previous_sha256=previous.sha256,
-                       previous_modules=len(previous_plan),
+                       previous_modules=len(previous.keys),
                        mip_start=str(outcome.start) if outcome.start else "not used")
+    return session, outcome, timings
+
+
+def _plan_of(session: Session, network: Network, outcome: SolveOutcome,
+             previous: PreviousPlan, options: SolveOptions, timings: dict) -> Plan:
+    """The plan read from the solved model; the diagnosis when there is none."""
+    scenario = network.scenario
     if outcome.has_plan:
         clock = time.perf_counter()
-        plan = extract_plan(model, network, outcome)
+        plan = extract_plan(session.model, network, outcome)
         timings["extract_seconds"] = time.perf_counter() - clock
-        if stress:
-            start = time.perf_counter()
-            plan.stress = stress_test(plan, network, time_limit=time_limit)
-            log.info("stress: lost each of %d open site(s) in turn (%.2f s)", len(plan.stress),
-                     time.perf_counter() - start)
-            if settings.resilience > 0:
-                plan.resilience = _resilience_effect(plan, scenario, time_limit, mip_gap,
-                                                     threads, previous_plan)
-    elif outcome.status == "infeasible":
-        plan = diagnose(network, previous_plan, time_limit=time_limit, mip_gap=mip_gap,
-                        threads=threads, verbose=verbose)
+        return plan
+    if outcome.status == "infeasible":
+        session.close()      # the diagnosis builds a model of its own
+        plan = diagnose(network, previous.keys, options)
         log.info("diagnose: %d change(s) would make a plan possible", len(plan.diagnosis))
-    else:
-        plan = Plan(scenario, outcome.status, empty_summary(scenario, outcome.status))
-        plan.summary["solve_seconds"] = outcome.seconds
-    plan.warnings = notes
-    if previous_plan and plan.has_plan:
-        plan.changes = plan_changes(previous, plan)
-    return _finish(plan, started, timings)
+        return plan
+    summary = {**empty_summary(scenario, outcome.status), "solve_seconds": outcome.seconds}
+    return Plan(scenario, outcome.status, summary)
 
 
-def _resilience_effect(plan: Plan, scenario: Scenario, time_limit: float, mip_gap: float,
-                       threads: int, previous_plan: list[ModuleKey]):
-    """Solve once more without resilience and stress that plan: per site, the demand
-    that would go unserved without the resilience constraint (§3.2)."""
-    base = solve(scenario.with_settings(resilience=0.0), time_limit=time_limit,
-                 mip_gap=mip_gap, threads=threads, previous_plan=previous_plan)
+def _studies(plan: Plan, network: Network, previous: PreviousPlan, options: SolveOptions,
+             stress: bool) -> Plan:
+    """The stress test, the resilience effect and the changes against the previous plan;
+    the stress studies are skipped when the solve was stopped (memory, Ctrl-C, SIGTERM)."""
+    extra: dict = {}
+    stopped = plan.status in STOP_REASONS or stop_requested()
+    if stress and not stopped:
+        start = time.perf_counter()
+        extra["stress"] = stress_test(plan, network, time_limit=options.time_limit)
+        log.info("stress: lost each of %d open site(s) in turn (%.2f s)", len(extra["stress"]),
+                 time.perf_counter() - start)
+        if network.scenario.settings.resilience > 0 and not stop_requested():
+            extra["resilience"] = _resilience_effect(plan, extra["stress"], previous, options)
+    elif stress:
+        log.warning("stress: not run, the solve was stopped (%s)", plan.status)
+    if previous.keys:
+        extra["changes"] = plan_changes(previous, plan)
+    return replace(plan, **extra) if extra else plan
+
+
+def _resilience_effect(plan: Plan, stress, previous: PreviousPlan, options: SolveOptions):
+    """Solve once more without resilience, with the same options, and stress that plan:
+    per site, the demand that would go unserved without the resilience constraint (§3.2)."""
+    base = solve(plan.scenario.with_settings(resilience=0.0), time_limit=options.time_limit,
+                 mip_gap=options.mip_gap, threads=options.threads, verbose=options.verbose,
+                 previous_plan=previous, memory_budget_mb=options.memory_limit_mb,
+                 strong_links=options.strong_links)
+    planned = replace(plan, stress=stress)
     if not base.has_plan:
-        return resilience_table(plan, None)
+        return resilience_table(planned, None)
     log.info("resilience: the plan costs %s more than without resilience",
              _fmt(plan.summary["total_cost"] - base.summary["total_cost"]))
-    return resilience_table(plan, base)
+    return resilience_table(planned, base)
 
 
 def _finish(plan: Plan, started: float, timings: dict) -> Plan:
-    plan.summary["total_seconds"] = time.perf_counter() - started
-    plan.run = run_record(plan.scenario, timings)
-    return plan
-
-
-def run_record(scenario: Scenario, timings: dict) -> dict:
-    """What produced a plan: input, versions, settings and timings (Inputs sheet)."""
-    record = {
-        "input_file": Path(scenario.source.path).name if scenario.source.path else None,
-        "input_sha256": scenario.source.sha256,
-        "hubopt_version": _version("hubopt"),
-        "pyomo_version": _version("pyomo"),
-        "highs_version": _version("highspy"),
-        "python_version": platform.python_version(),
-        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    record.update(timings)
-    return record
-
-
-def _version(package: str) -> str | None:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None
+    summary = {**plan.summary, "total_seconds": time.perf_counter() - started}
+    return replace(plan, summary=summary, run=run_record(plan.scenario, timings))
 
 
 def _fmt(value: float | None) -> str:

@@ -26,16 +26,25 @@ from typing import Any
 import click
 
 from . import api
-from .errors import HuboptError, InputError, Issue, UsageError
+from .errors import (
+    EXIT_BATCH_FAILED,
+    EXIT_INFEASIBLE,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_USAGE,
+    STATUS_EXIT,
+    HuboptError,
+    InputError,
+    Issue,
+    UsageError,
+)
 from .inputs.guard import Limits
 from .outputs.previous import read_previous_plan
 from .outputs.results import Plan
+from .solver.guard import clear_stop, stop_on_signals, stop_requested
 from .solver.sizing import DEFAULT_MEMORY_BUDGET_MB
-
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4, 5
-EXIT_BATCH_FAILED, EXIT_LOCKED = 6, 75
-STATUS_EXIT = {"optimal": EXIT_OK, "time_limit": EXIT_OK, "infeasible": EXIT_INFEASIBLE,
-               "no_solution": EXIT_NO_SOLUTION}
 
 log = logging.getLogger("hubopt")
 
@@ -49,10 +58,18 @@ def _setup_logging(quiet: bool, verbose: bool) -> None:
     root.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
 
 
-def _run(action: Callable[[], int], verbose: bool) -> None:
-    """Run a command body and turn every outcome into its exit code."""
+def _run(action: Callable[[], int], verbose: bool, *, solves: bool = False) -> None:
+    """Run a command body and turn every outcome into its exit code. A command that
+    ``solves`` in this process runs under the solve guard's signal handlers: Ctrl-C
+    or SIGTERM stops the solve with the best plan found, which is still written
+    (status ``interrupted``; SPEC §4)."""
     try:
-        code = action()
+        if solves:
+            clear_stop()
+            with stop_on_signals():
+                code = action()
+        else:
+            code = action()
     except InputError as error:
         _print_issues(error.warnings)
         click.echo(str(error), err=True)
@@ -132,6 +149,12 @@ def _write_example(path: Path) -> None:
     write_input_workbook(path, example_scenario())
 
 
+_MAX_MEMORY_MB = click.option(
+    "--max-memory-mb", type=click.FloatRange(min=0, min_open=True), metavar="MB",
+    default=DEFAULT_MEMORY_BUDGET_MB, show_default=True,
+    help="Memory limit: a model estimated to need more is refused before it is built, "
+         "and a solve whose resident memory passes it stops with the best plan found "
+         "(status memory_limit).")
 _MAX_INPUT_MB = click.option(
     "--max-input-mb", type=click.FloatRange(min=0, min_open=True), metavar="MB",
     help="Largest input file accepted, in MB; it may unpack to 10 times that "
@@ -200,9 +223,7 @@ def validate(file: Path, sets: tuple[str, ...], max_input_mb: float | None, quie
 @click.option("--explain-candidates", type=click.IntRange(min=0), default=3, show_default=True,
               help="Closed sites forced open by --explain.")
 @_MAX_INPUT_MB
-@click.option("--max-memory-mb", type=click.FloatRange(min=0, min_open=True), metavar="MB",
-              default=DEFAULT_MEMORY_BUDGET_MB, show_default=True,
-              help="Refuse, before building it, a model estimated to need more memory.")
+@_MAX_MEMORY_MB
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
 def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: float | None,
@@ -232,17 +253,20 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
                          verbose=verbose, previous_plan=previous_plan,
                          warnings=validated.warnings, memory_budget_mb=max_memory_mb)
         extra = {}
-        if explain and plan.has_plan:
+        if explain and plan.has_plan and not stop_requested():
             from .studies.explain import explain as explain_plan
-            extra["Explain"] = explain_plan(plan, time_budget=explain_time,
-                                            candidates=explain_candidates, mip_gap=mip_gap)
+            extra["Explain"] = explain_plan(
+                plan, time_budget=explain_time, candidates=explain_candidates,
+                mip_gap=mip_gap, previous_plan=getattr(previous_plan, "keys", ()),
+                memory_budget_mb=max_memory_mb)
         if plan.has_plan or plan.status == "infeasible":
             from .outputs.writer import write_result
             write_result(plan, target, extra_tables=extra)
+            plan = plan.written_to(target)
             log.info("write: %s%s", target, " (with Explain)" if extra else "")
         _report(plan, as_json)
         return STATUS_EXIT[plan.status]
-    _run(action, verbose)
+    _run(action, verbose, solves=True)
 
 
 def _report(plan: Plan, as_json: bool) -> None:
@@ -257,9 +281,10 @@ def _report(plan: Plan, as_json: bool) -> None:
         return
     s = plan.summary
     if plan.has_plan:
-        note = "" if plan.status == "optimal" else \
-            f" (time limit reached: feasible, gap {s['mip_gap']:.2%})" if s["mip_gap"] is not None \
-            else " (time limit reached: feasible)"
+        note = ""
+        if plan.status != "optimal":
+            gap = f", gap {s['mip_gap']:.2%}" if s["mip_gap"] is not None else ""
+            note = f" ({_STOPPED[plan.status]}: feasible{gap})"
         click.echo(f"{s['scenario']}: {plan.status}{note}")
         click.echo(f"  total cost {s['total_cost']:,.0f} (hubs {s['hub_cost']:,.0f}, "
                    f"transport {s['transport_cost']:,.0f}); objective {s['objective']:,.0f}")
@@ -273,9 +298,21 @@ def _report(plan: Plan, as_json: bool) -> None:
         click.echo("What to change:")
         for number, issue in enumerate(plan.diagnosis[:SHOWN_FINDINGS], start=1):
             click.echo(f"  {number}. {issue.fix}")
+    elif plan.run.get("stopped_by") == "memory_limit":
+        click.echo(f"{s['scenario']}: no plan found before resident memory passed "
+                   f"--max-memory-mb {plan.run.get('memory_limit_mb'):,.0f}; nothing written. "
+                   "Raise --max-memory-mb on a machine that has the memory, or cut arcs "
+                   "(max_hours on Demand rows).")
+    elif plan.run.get("stopped_by") == "interrupted":
+        click.echo(f"{s['scenario']}: interrupted before any plan was found; nothing written.")
     else:
         click.echo(f"{s['scenario']}: no plan found within the time limit; "
                    "raise --time-limit or relax --mip-gap.")
+
+
+_STOPPED = {"time_limit": "time limit reached", "memory_limit": "memory limit reached, "
+            "stopped with the best plan found", "interrupted": "interrupted, stopped with "
+            "the best plan found"}
 
 
 SHOWN_FINDINGS = 8  # the console lists the largest findings; the Diagnosis sheet has all
@@ -356,11 +393,12 @@ def _output_path(file: Path, output: Path | None, suffix: str) -> Path:
               help="Relative optimality gap per point (overrides Settings mip_gap).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a Settings key (repeatable).")
+@_MAX_MEMORY_MB
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
 def pareto(file: Path, points: int, metric: str, output: Path | None, as_json: bool,
            time_limit: float | None, mip_gap: float | None, sets: tuple[str, ...],
-           quiet: bool, verbose: bool) -> None:
+           max_memory_mb: float, quiet: bool, verbose: bool) -> None:
     """Trade cost against resupply time: the cheapest plan for each time level.
 
     The first point is the cost-optimal plan (value_of_time ignored), the last
@@ -380,7 +418,8 @@ def pareto(file: Path, points: int, metric: str, output: Path | None, as_json: b
         _print_issues(validated.warnings)
         try:
             frontier = trace_frontier(validated.scenario, points, metric, time_limit=time_limit,
-                                      mip_gap=mip_gap, verbose=verbose)
+                                      mip_gap=mip_gap, verbose=verbose,
+                                      memory_budget_mb=max_memory_mb)
         except NoFrontier as none:
             _print_issues(none.diagnosis, "No feasible plan exists:")
             click.echo(f"{validated.scenario.name}: no plan ({none.status}); no frontier.",
@@ -399,7 +438,7 @@ def pareto(file: Path, points: int, metric: str, output: Path | None, as_json: b
                        f"{point.plan.summary['open_sites']} sites{knee}")
         click.echo(f"  result: {target}")
         return EXIT_OK
-    _run(action, verbose)
+    _run(action, verbose, solves=True)
 
 
 @main.command()
@@ -415,11 +454,12 @@ def pareto(file: Path, points: int, metric: str, output: Path | None, as_json: b
               help="Solver limit for each input workbook solved.")
 @click.option("--mip-gap", type=click.FloatRange(min=0), metavar="GAP",
               help="Relative optimality gap for each input workbook solved.")
+@_MAX_MEMORY_MB
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Details on stderr.")
 def compare(files: tuple[Path, ...], variants: tuple[str, ...], output: Path,
-            time_limit: float | None, mip_gap: float | None, quiet: bool,
-            verbose: bool) -> None:
+            time_limit: float | None, mip_gap: float | None, max_memory_mb: float,
+            quiet: bool, verbose: bool) -> None:
     """Compare scenarios side by side: Summary figures, open modules, differences.
 
     FILES are result workbooks (from hubopt solve) or input workbooks; an input
@@ -434,7 +474,11 @@ def compare(files: tuple[Path, ...], variants: tuple[str, ...], output: Path,
 
         if any(output.resolve() == f.resolve() for f in files):
             raise UsageError(f"-o {output}: that is one of the compared files.")
-        cases = collect_cases(files, variants, time_limit=time_limit, mip_gap=mip_gap)
+        def solve_input(path: Path, overrides: dict[str, str]) -> Plan:
+            scenario = api.load_scenario(path, overrides).scenario
+            return api.solve(scenario, time_limit=time_limit, mip_gap=mip_gap,
+                             memory_budget_mb=max_memory_mb)
+        cases = collect_cases(files, variants, solve_input)
         write_comparison(cases, output)
         for case in cases:
             s = case.summary
@@ -444,7 +488,7 @@ def compare(files: tuple[Path, ...], variants: tuple[str, ...], output: Path,
                        f"{len(case.sites)} sites, {len(case.modules)} modules")
         click.echo(f"  comparison: {output}")
         return EXIT_OK
-    _run(action, verbose)
+    _run(action, verbose, solves=True)
 
 
 @main.command()
@@ -470,12 +514,15 @@ def compare(files: tuple[Path, ...], variants: tuple[str, ...], output: Path,
                    "+ 60 s, or 3600 s without --time-limit].")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a Settings key in every scenario (repeatable).")
+@click.option("--max-memory-mb", type=click.FloatRange(min=0, min_open=True), metavar="MB",
+              help="Each scenario's memory limit, as hubopt solve --max-memory-mb "
+                   f"[default: {DEFAULT_MEMORY_BUDGET_MB:,.0f}].")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="More detail on stderr.")
 def batch(folder: Path, output_dir: Path | None, previous_dir: Path | None, workers: int,
           as_json: bool, force: bool, scheduler: str | None, time_limit: float | None,
-          mip_gap: float | None, wall_limit: float | None, sets: tuple[str, ...], quiet: bool,
-          verbose: bool) -> None:
+          mip_gap: float | None, wall_limit: float | None, sets: tuple[str, ...],
+          max_memory_mb: float | None, quiet: bool, verbose: bool) -> None:
     """Solve every scenario workbook (*.xlsx) in FOLDER, each in its own process.
 
     Writes <stem>_result.xlsx and logs/<stem>.log per scenario, batch.json and
@@ -497,7 +544,8 @@ def batch(folder: Path, output_dir: Path | None, previous_dir: Path | None, work
         try:
             report = run_batch(folder, target, previous_dir=previous_dir, workers=workers,
                                force=force, scheduler=scheduler,
-                               options=BatchOptions(time_limit, mip_gap, sets, wall_limit))
+                               options=BatchOptions(time_limit, mip_gap, sets, wall_limit,
+                                                    max_memory_mb))
         except BatchLocked as locked:
             click.echo(f"Error: {locked}", err=True)
             return EXIT_LOCKED

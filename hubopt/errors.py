@@ -1,10 +1,30 @@
-"""Typed problems. The CLI maps each to an exit code in one place (SPEC §4)."""
+"""Typed problems and the exit codes they map to, in one place (SPEC §4).
+
+Each error class carries its exit code; :data:`STATUS_EXIT` maps a plan's
+status (SPEC §5) to the exit code of the command that produced it. The CLI
+turns both into the process's exit status; the batch reads a scenario's exit
+status back with the same names.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+EXIT_OK = 0             # a plan was written (also with a time, memory or interrupt limit)
+EXIT_INTERNAL = 1       # unexpected internal error
+EXIT_USAGE = 2          # usage error, or the output cannot be written
+EXIT_INPUT = 3          # invalid input, over a size limit or over the memory budget
+EXIT_INFEASIBLE = 4     # no feasible plan exists (diagnosis written)
+EXIT_NO_SOLUTION = 5    # no plan found before the solve was stopped
+EXIT_BATCH_FAILED = 6   # batch: some scenarios failed
+EXIT_LOCKED = 75        # batch: another batch holds the output folder's lock
+
+# a plan's status (SPEC §5) → the exit code of the command that produced it
+STATUS_EXIT = {"optimal": EXIT_OK, "time_limit": EXIT_OK, "memory_limit": EXIT_OK,
+               "interrupted": EXIT_OK, "infeasible": EXIT_INFEASIBLE,
+               "no_solution": EXIT_NO_SOLUTION}
 
 
 @dataclass(frozen=True)
@@ -29,13 +49,13 @@ class Issue:
 class HuboptError(Exception):
     """Base class of every error hubopt raises on purpose."""
 
-    exit_code = 1
+    exit_code = EXIT_INTERNAL
 
 
 class InputError(HuboptError):
     """The workbook is malformed: every error found, reported together (exit 3)."""
 
-    exit_code = 3
+    exit_code = EXIT_INPUT
 
     def __init__(self, issues: list[Issue], warnings: list[Issue] | None = None):
         self.issues = list(issues)
@@ -53,7 +73,7 @@ class InputError(HuboptError):
 class UsageError(HuboptError):
     """The command was called wrongly (exit 2)."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class OutputError(HuboptError):
@@ -62,7 +82,7 @@ class OutputError(HuboptError):
     a path that is a folder. Nothing is left behind (see :func:`hubopt.xlsx.save_atomically`).
     """
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
     def __init__(self, path, reason: OSError | str):
         self.path = path
@@ -78,7 +98,7 @@ class OutputError(HuboptError):
 class SolverError(HuboptError):
     """The solver failed in a way that is not the input's fault (exit 1)."""
 
-    exit_code = 1
+    exit_code = EXIT_INTERNAL
 
 
 def closest(value: str, known: Iterable[str]) -> str | None:

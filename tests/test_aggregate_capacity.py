@@ -16,7 +16,7 @@ from tiny import HubOption, base, with_option
 import hubopt
 from hubopt.model.build import build_model
 from hubopt.model.network import build_network
-from hubopt.solver.outcome import solve_model
+from hubopt.solver.session import solve_model
 
 
 def _two_sizes():

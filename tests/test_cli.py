@@ -14,9 +14,11 @@ from plan_check import check_plan
 from workbooks import set_cell, tiny_sheets, write_book
 
 import hubopt
+import hubopt.solver.session
 from hubopt import cli
 from hubopt.inputs.reader import normalise_header
 from hubopt.solver import outcome as solver
+from hubopt.solver.session import Session
 
 
 def run(*args: str):
@@ -183,12 +185,12 @@ def test_presolve_infeasibility_names_the_row(tmp_path):
 
 
 def test_time_limit_with_a_plan_exits_0_and_says_so(tiny_book, tmp_path, monkeypatch):
-    real = solver.solve_model
+    real = Session.solve
 
-    def stopped_early(model, **options):
-        outcome = real(model, **options)
+    def stopped_early(self, start=None):
+        outcome = real(self, start)
         return replace(outcome, status="time_limit", bound=outcome.objective * 0.9, gap=0.1)
-    monkeypatch.setattr(hubopt.api, "solve_model", stopped_early)
+    monkeypatch.setattr(Session, "solve", stopped_early)
     out = tmp_path / "o.xlsx"
     result = run("solve", tiny_book, "-o", out)
     assert result.exit_code == 0
@@ -198,8 +200,8 @@ def test_time_limit_with_a_plan_exits_0_and_says_so(tiny_book, tmp_path, monkeyp
 
 
 def test_no_solution_exits_5_and_writes_nothing(tiny_book, tmp_path, monkeypatch):
-    monkeypatch.setattr(hubopt.api, "solve_model", lambda model, **options: solver.SolveOutcome(
-        "no_solution", "maxTimeLimit", None, None, None, 1.0))
+    monkeypatch.setattr(Session, "solve", lambda self, start=None: solver.SolveOutcome(
+        "no_solution", "kTimeLimit", None, None, None, 1.0))
     out = tmp_path / "o.xlsx"
     result = run("solve", tiny_book, "-o", out, "--json")
     assert result.exit_code == 5
@@ -210,7 +212,7 @@ def test_no_solution_exits_5_and_writes_nothing(tiny_book, tmp_path, monkeypatch
 def test_internal_error_exits_1_without_traceback(tiny_book, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
-    monkeypatch.setattr(hubopt.api, "build_model", broken)
+    monkeypatch.setattr(hubopt.solver.session, "build_model", broken)
     result = run("solve", tiny_book, "-o", tmp_path / "o.xlsx")
     assert result.exit_code == 1
     assert "Internal error: RuntimeError: boom" in result.stderr
@@ -235,15 +237,15 @@ def test_usage_errors_exit_2():
 
 
 def test_verbose_solve_in_a_real_process_shows_solver_output(tiny_book, tmp_path):
-    # Pyomo captures the process's stderr while HiGHS runs; logging into it used to
-    # feed back into the capture and hang. Only a real process shows that.
+    # HiGHS's log reaches stderr through its logging callback while it runs in the
+    # solve guard's worker thread; only a real process shows what a planner sees.
     import subprocess
     import sys
     done = subprocess.run([sys.executable, "-m", "hubopt", "solve", str(tiny_book), "-o",
                            str(tmp_path / "o.xlsx"), "-v"], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "highs: Running HiGHS" in done.stderr
+    assert "highs: Presolving model" in done.stderr
     assert "highs: highs:" not in done.stderr
     assert "tiny: optimal" in done.stdout
 

@@ -218,8 +218,10 @@ def test_forced_open_site_over_max_threat_is_a_presolve_finding():
 
 
 def test_elastic_model_of_a_feasible_scenario_has_no_slack():
+    from hubopt.solver.session import SolveOptions
     from hubopt.studies.diagnosis import diagnose
-    plan = diagnose(build_network(base(budget=500, redundancy=2)), time_limit=30, mip_gap=0)
+    plan = diagnose(build_network(base(budget=500, redundancy=2)), (),
+                    SolveOptions(time_limit=30, mip_gap=0))
     assert plan.diagnosis == []
     assert plan.summary["objective"] == pytest.approx(280)  # as the ordinary model
 

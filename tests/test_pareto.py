@@ -42,7 +42,7 @@ from hubopt.inputs.template import write_input_workbook
 from hubopt.model.build import build_model
 from hubopt.model.network import build_network
 from hubopt.outputs.results import extract_plan
-from hubopt.solver.outcome import solve_model
+from hubopt.solver.session import solve_model
 from hubopt.studies.pareto import mark_knee, non_dominated, pareto
 
 EXAMPLE = "inputs/example.xlsx"

@@ -20,7 +20,8 @@ from hubopt.inputs.reader import normalise_header
 from hubopt.model.build import build_model, start_values
 from hubopt.model.network import build_network
 from hubopt.outputs.previous import PreviousPlan, read_previous_plan
-from hubopt.solver.outcome import read_start_report, solve_model
+from hubopt.solver.outcome import read_start_report
+from hubopt.solver.session import solve_model
 from hubopt.studies.changes import plan_changes
 
 B_ONLY = [("B", "goods", "std")]

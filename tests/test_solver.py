@@ -10,7 +10,8 @@ import hubopt
 from hubopt.inputs.example import example_scenario
 from hubopt.model.build import build_model
 from hubopt.model.network import build_network
-from hubopt.solver.outcome import relative_gap, solve_model
+from hubopt.solver.outcome import relative_gap
+from hubopt.solver.session import solve_model
 
 
 def example_model():

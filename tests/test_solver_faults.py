@@ -8,15 +8,17 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
+import highspy
 import pytest
 from click.testing import CliRunner
-from pyomo.contrib.solver.common.results import TerminationCondition
 from test_guard import folder_state
 from tiny import base
 from workbooks import tiny_sheets, write_book
 
 import hubopt
+import hubopt.solver.session
 from hubopt import cli
 from hubopt.errors import InputError, SolverError
 from hubopt.inputs.example import example_scenario
@@ -50,7 +52,7 @@ def test_size_is_counted_without_building(scenario):
 def test_model_over_the_memory_budget_is_refused_before_it_is_built(tmp_path, monkeypatch):
     def never(*args, **kwargs):
         raise AssertionError("the model was built")
-    monkeypatch.setattr(hubopt.api, "build_model", never)
+    monkeypatch.setattr(hubopt.solver.session, "build_model", never)
     size = model_size(build_network(base()))
     with pytest.raises(InputError) as caught:
         hubopt.solve(base(), memory_budget_mb=1)
@@ -94,33 +96,56 @@ def test_solver_crash_is_exit_1_and_writes_nothing(tmp_path, monkeypatch):
     assert folder_state(out) == before
 
 
-class _Results:
-    """What Pyomo's HiGHS interface returns, reduced to what _classify reads."""
+class _Highs:
+    """What a highspy.Highs reports after a run, reduced to what classify reads."""
 
-    def __init__(self, condition, objective=None, bound=None):
-        self.termination_condition = condition
-        self.incumbent_objective, self.objective_bound = objective, bound
+    def __init__(self, status: str, objective=None, bound=None, nodes=5):
+        self.status = getattr(highspy.HighsModelStatus, status)
+        self.info = SimpleNamespace(
+            primal_solution_status=2 if objective is not None else 0,
+            objective_function_value=objective if objective is not None else 0.0,
+            mip_node_count=nodes, mip_dual_bound=bound)
+        self.read = False
 
-        class Loader:
-            loaded = False
+    def getModelStatus(self):
+        return self.status
 
-            def load_vars(self):
-                Loader.loaded = True
-        self.solution_loader = Loader()
+    def getInfo(self):
+        return self.info
+
+    def getSolution(self):
+        self.read = True
+        return SimpleNamespace(col_value=[1.0])
+
+    def getRunTime(self):
+        return 1.0
 
 
 def test_numerical_trouble_is_a_solver_error_with_the_log():
-    with pytest.raises(SolverError, match="HiGHS stopped with an error:\nnumerical trouble"):
-        solver._classify(_Results(TerminationCondition.error), None, 1.0,
-                         "numerical trouble in simplex")
+    with pytest.raises(SolverError, match="HiGHS stopped with an error .*\nnumerical trouble"):
+        solver.classify(_Highs("kSolveError"), "numerical trouble in simplex", seconds=1.0)
 
 
 @pytest.mark.parametrize(("objective", "status"), [(120.0, "time_limit"), (None, "no_solution")])
 def test_unknown_stop_is_a_plan_only_with_an_incumbent(objective, status):
-    results = _Results(TerminationCondition.unknown, objective, 100.0)
-    outcome = solver._classify(results, None, 1.0, "")
+    highs = _Highs("kUnknown", objective, 100.0)
+    outcome, values = solver.classify(highs, "", seconds=1.0)
     assert outcome.status == status
-    assert results.solution_loader.loaded is (objective is not None)
+    assert highs.read is (objective is not None)
+    assert (values is not None) is (objective is not None)
+
+
+@pytest.mark.parametrize(("reason", "objective", "status"),
+                         [("memory_limit", 120.0, "memory_limit"),
+                          ("interrupted", 120.0, "interrupted"),
+                          ("memory_limit", None, "no_solution")])
+def test_a_guard_stop_keeps_the_incumbent_under_its_own_status(reason, objective, status):
+    outcome, _ = solver.classify(_Highs("kInterrupt", objective, 100.0), "", seconds=1.0,
+                                 stopped_by=reason)
+    assert (outcome.status, outcome.stopped_by, outcome.has_plan) == \
+        (status, reason, objective is not None)
+    if objective is not None:
+        assert outcome.gap == pytest.approx(20.0 / 120.0)
 
 
 def test_a_killed_solve_leaves_the_previous_result_intact(tmp_path):
@@ -131,10 +156,10 @@ def test_a_killed_solve_leaves_the_previous_result_intact(tmp_path):
     before = folder_state(out)
     script = textwrap.dedent(f"""
         import os, signal, sys
-        import hubopt.api, hubopt.solver.outcome
+        import highspy, hubopt.api
         def killed(self, *args, **kwargs):
             os.kill(os.getpid(), signal.SIGKILL)     # the process dies inside the solver
-        hubopt.solver.outcome.highspy.Highs.run = killed
+        highspy.Highs.run = killed
         from hubopt.cli import main
         sys.argv = ["hubopt", "solve", {str(book)!r}, "-o", {str(out / "tiny_result.xlsx")!r}]
         main()
@@ -147,11 +172,11 @@ def test_a_killed_solve_leaves_the_previous_result_intact(tmp_path):
 
 
 def test_pareto_checks_the_memory_budget_before_building(monkeypatch):
+    from hubopt.solver import session
     from hubopt.studies import pareto
-    monkeypatch.setattr(pareto, "DEFAULT_MEMORY_BUDGET_MB", 1)
-    monkeypatch.setattr(pareto, "build_model", lambda *a, **k: pytest.fail("built"))
+    monkeypatch.setattr(session, "build_model", lambda *a, **k: pytest.fail("built"))
     with pytest.raises(InputError, match="above the memory budget of 1 MB; nothing was built"):
-        pareto.pareto(base(), points=3)
+        pareto.pareto(base(), points=3, memory_budget_mb=1)
 
 
 def test_selected_strong_link_rows_are_what_the_estimate_counts():

@@ -13,23 +13,24 @@ from test_handoff import CASES, _by_name, _model
 
 import hubopt
 from hubopt.inputs.example import example_scenario
-from hubopt.model.build import build_model, constraint_count
+from hubopt.model.build import build_model, constraint_count, strong_link_terms
 from hubopt.model.network import build_network
 from hubopt.solver.handoff import compile_lp
-from hubopt.solver.outcome import solve_model
 from hubopt.solver.rows import (
+    LinkTerms,
     _cheapest,
     select_strong_links,
     strong_link_rows,
     with_every_strong_link,
 )
+from hubopt.solver.session import solve_model
 
 ORDINARY = sorted(name for name in CASES if not CASES[name][2])
 
 
 def _arrays_model(name):
     scenario, previous, _ = CASES[name]
-    return build_model(build_network(scenario()), previous, strong_link_as_arrays=True)
+    return build_model(build_network(scenario()), previous, strong_link=False)
 
 
 def _named_lp(compiled):
@@ -42,26 +43,27 @@ def _named_lp(compiled):
 
 @pytest.mark.parametrize("name", ORDINARY)
 def test_strong_link_rows_as_arrays_give_highs_the_same_lp(name):
-    """The rows kept as data (StrongLinkRows) are the Pyomo family's rows: same
-    names, bounds and coefficients, every other row and column unchanged."""
+    """The rows of a model built without the family (LinkTerms) are the Pyomo
+    family's rows: same names, bounds and coefficients, every other row and column
+    unchanged."""
     pyomo_model, arrays_model = _model(name), _arrays_model(name)
-    assert not hasattr(arrays_model, "strong_link")
+    assert not hasattr(arrays_model, "strong_link") and arrays_model.strong_link_omitted
     assert constraint_count(arrays_model) == pyomo_model.nconstraints()
-    assert len(arrays_model.strong_link_rows) == len(pyomo_model.strong_link) > 0
+    terms = LinkTerms.of(strong_link_terms(arrays_model, arrays_model.network), arrays_model,
+                         arrays_model.network)
+    assert len(terms) == len(pyomo_model.strong_link) > 0
     from_pyomo = _named_lp(compile_lp(pyomo_model))
     from_arrays = _named_lp(with_every_strong_link(compile_lp(arrays_model), arrays_model))
     assert from_arrays == from_pyomo
 
 
-def test_a_model_with_rows_as_arrays_solves_on_the_direct_path_only():
+def test_a_model_without_the_family_gets_every_row_back_from_the_hand_off():
     everything = solve_model(_arrays_model("example"), time_limit=60, mip_gap=0,
                              strong_links="all")
     assert everything.objective == pytest.approx(25781695.80747515, rel=1e-9)
     assert everything.links is None and "MIP has 226 rows" in everything.log
-    with pytest.raises(ValueError, match="direct hand-off"):
-        solve_model(_arrays_model("example"), time_limit=60, mip_gap=0, handoff="pyomo")
     with pytest.raises(ValueError, match="elastic"):
-        build_model(build_network(example_scenario()), elastic=True, strong_link_as_arrays=True)
+        build_model(build_network(example_scenario()), elastic=True, strong_link=False)
 
 
 @pytest.mark.parametrize("name", ORDINARY)

@@ -42,7 +42,13 @@ from openpyxl import Workbook
 from ..files.atomic import remove_stale, write_json_atomically, write_text_atomically
 from ..files.atomic import write_bytes_atomically as write_atomically
 from ..files.xlsx import save_atomically, set_value
-from .scenario_run import ScenarioJob, ScenarioResult, kill_running, run_scenario
+from .scenario_run import (
+    PLAN_STATUSES,
+    ScenarioJob,
+    ScenarioResult,
+    kill_running,
+    run_scenario,
+)
 
 log = logging.getLogger("hubopt")
 
@@ -67,6 +73,7 @@ class BatchOptions:
     mip_gap: float | None = None
     sets: tuple[str, ...] = ()
     guard_seconds: float | None = None
+    memory_limit_mb: float | None = None    # each scenario's --max-memory-mb (None: default)
 
     @property
     def guard(self) -> float:
@@ -87,7 +94,7 @@ class BatchReport:
 
     @property
     def failed(self) -> list[dict[str, Any]]:
-        return [r for r in self.records if r["status"] not in ("optimal", "time_limit")]
+        return [r for r in self.records if r["status"] not in PLAN_STATUSES]
 
     @property
     def skipped(self) -> list[dict[str, Any]]:
@@ -169,7 +176,7 @@ def run_batch(input_dir: Path, output_dir: Path, *, previous_dir: Path | None = 
             record = _store(job, result, output_dir, previous_dir)
             records[job.name] = record
             progress.done += 1
-            progress.failed += record["status"] not in ("optimal", "time_limit")
+            progress.failed += record["status"] not in PLAN_STATUSES
             _write_json(output_dir, header, _ordered(records, inputs), final=False)
             progress.report(running, record)
 
@@ -234,12 +241,14 @@ def _job(path: Path, previous_dir: Path | None, options: BatchOptions) -> Scenar
     return ScenarioJob(path.name, path.read_bytes(),
                        previous.read_bytes() if has_previous else None,
                        previous.name if has_previous else None,
-                       options.time_limit, options.mip_gap, tuple(options.sets), options.guard)
+                       options.time_limit, options.mip_gap, tuple(options.sets), options.guard,
+                       options.memory_limit_mb)
 
 
 def options_sha256(job: ScenarioJob) -> str:
     """What, besides the input, decides a scenario's result."""
     key = {"time_limit": job.time_limit, "mip_gap": job.mip_gap, "sets": list(job.sets),
+           **({"memory_limit_mb": job.memory_limit_mb} if job.memory_limit_mb else {}),
            "previous_sha256": _sha256(job.previous) if job.previous is not None else None,
            "hubopt": _hubopt_version()}
     return _sha256(json.dumps(key, sort_keys=True).encode())
@@ -252,7 +261,7 @@ def _sha256(data: bytes) -> str:
 def _reusable(record: dict[str, Any] | None, job: ScenarioJob, output_dir: Path,
               force: bool) -> dict[str, Any] | None:
     """The earlier record when its result still stands, else None."""
-    if force or not record or record.get("status") not in ("optimal", "time_limit"):
+    if force or not record or record.get("status") not in PLAN_STATUSES:
         return None
     if record.get("input_sha256") != _sha256(job.data) \
             or record.get("options_sha256") != options_sha256(job):
@@ -305,7 +314,8 @@ def _header(input_dir, output_dir, previous_dir, workers, options, scheduler) ->
             "previous_dir": str(previous_dir.resolve()) if previous_dir else None,
             "workers": workers, "scheduler": scheduler,
             "options": {"time_limit": options.time_limit, "mip_gap": options.mip_gap,
-                        "sets": list(options.sets), "guard_seconds": options.guard}}
+                        "sets": list(options.sets), "guard_seconds": options.guard,
+                        "memory_limit_mb": options.memory_limit_mb}}
 
 
 def _write_json(output_dir: Path, header: dict, records: list[dict], final: bool) -> None:

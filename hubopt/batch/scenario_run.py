@@ -27,7 +27,9 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-PLAN_STATUSES = ("optimal", "time_limit")
+from ..errors import EXIT_INPUT
+from ..solver.outcome import PLAN_STATUSES
+
 _ERROR_START = re.compile(r"^(\d+ errors? in the input:|No feasible plan exists:|Internal error:|"
                           r"Usage error:|Error:)")
 
@@ -48,6 +50,7 @@ class ScenarioJob:
     mip_gap: float | None = None
     sets: tuple[str, ...] = ()
     guard_seconds: float = 3600.0
+    memory_limit_mb: float | None = None
 
     @property
     def stem(self) -> str:
@@ -57,8 +60,8 @@ class ScenarioJob:
 @dataclass
 class ScenarioResult:
     """What one run produced. ``status`` is the solve's (optimal, time_limit,
-    infeasible, no_solution) or ``invalid_input``, ``timeout`` (killed by the
-    guard), ``lost`` (its worker died twice) or ``error``."""
+    memory_limit, interrupted, infeasible, no_solution) or ``invalid_input``,
+    ``timeout`` (killed by the guard), ``lost`` (its worker died twice) or ``error``."""
 
     name: str
     status: str
@@ -84,6 +87,8 @@ def solve_command(job: ScenarioJob, input_path: Path, output: Path,
         command += ["--time-limit", repr(float(job.time_limit))]
     if job.mip_gap is not None:
         command += ["--mip-gap", repr(float(job.mip_gap))]
+    if job.memory_limit_mb is not None:
+        command += ["--max-memory-mb", repr(float(job.memory_limit_mb))]
     if previous is not None:
         command += ["--previous", str(previous)]
     for pair in job.sets:
@@ -93,7 +98,6 @@ def solve_command(job: ScenarioJob, input_path: Path, output: Path,
 
 def run_scenario(job: ScenarioJob) -> ScenarioResult:
     """Solve ``job`` in its own process and return everything it produced."""
-    from ..cli import EXIT_INPUT  # the CLI owns the exit codes
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hubopt-scenario-") as folder:
         root = Path(folder)

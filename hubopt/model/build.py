@@ -55,7 +55,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
 from pyomo.core.expr.numeric_expr import LinearExpression
@@ -103,7 +102,7 @@ class SlackFamily:
 
 def build_model(network: Network, previous_plan: Iterable[ModuleKey] = (), *,
                 elastic: bool = False, aggregate_capacity: bool = True,
-                strong_link_as_arrays: bool = False) -> pyo.ConcreteModel:
+                strong_link: bool = True) -> pyo.ConcreteModel:
     """Build the MIP of SPEC §3 over ``network``.
 
     ``previous_plan`` lists the modules open in an earlier plan; with a
@@ -113,20 +112,20 @@ def build_model(network: Network, previous_plan: Iterable[ModuleKey] = (), *,
     non-zero slacks say what stands between the scenario and a plan.
     ``aggregate_capacity=False`` leaves out the valid inequality of that name
     (for measuring what it does; the feasible set and optimum are the same);
-    the elastic model never has it. ``strong_link_as_arrays`` keeps the rows of
-    (5) as data for the direct hand-off, not as a Pyomo family (:func:`add_strong_link`;
-    not for the elastic model, and the model then only solves through
-    :func:`hubopt.solver.solve_direct`).
+    the elastic model never has it. ``strong_link=False`` leaves out the Pyomo
+    family of the valid inequality (5) and marks the model
+    ``strong_link_omitted``: its rows are then given by :func:`strong_link_terms`,
+    from which the hand-off to HiGHS picks those it passes on a large model
+    (:mod:`hubopt.solver.rows`); the elastic model always has the family.
     """
-    if strong_link_as_arrays and elastic:
+    if not strong_link and elastic:
         raise ValueError("the elastic model keeps its strong_link rows in Pyomo")
     with collection_paused():
-        return _build(network, previous_plan, elastic, aggregate_capacity,
-                      strong_link_as_arrays)
+        return _build(network, previous_plan, elastic, aggregate_capacity, strong_link)
 
 
 def _build(network: Network, previous_plan: Iterable[ModuleKey], elastic: bool,
-           aggregate_capacity: bool, strong_link_as_arrays: bool):
+           aggregate_capacity: bool, strong_link: bool):
     model = pyo.ConcreteModel(name="hubopt_elastic" if elastic else "hubopt")
     model.network = network  # kept for result extraction; not a Pyomo component
     model.elastic = elastic
@@ -143,7 +142,9 @@ def _build(network: Network, previous_plan: Iterable[ModuleKey], elastic: bool,
         add_aggregate_capacity(model, network)
     add_one_size(model, network)
     add_site_link(model, network)
-    add_strong_link(model, network, as_arrays=strong_link_as_arrays)
+    model.strong_link_omitted = not strong_link
+    if strong_link:
+        add_strong_link(model, network)
     add_single_sourcing(model, network)
     add_status_open(model, network)
     add_site_counts(model, network)
@@ -417,24 +418,17 @@ def add_site_link(model, network: Network) -> None:
 def strong_link_terms(model, network: Network) -> Iterator[tuple]:
     """(5) term by term, one per arc in the order of ``model.A``: (arc, x_sr, q_r,
     (s, k)) for the row x_sr ≤ q_r·Σ_{m∈M(s,k)} y_m (units per period). The Pyomo
-    family and :class:`StrongLinkRows` are both built from these terms."""
+    family and the hand-off's rows (:class:`hubopt.solver.rows.LinkTerms`) are both
+    built from these terms."""
     demand = network.demand
     for (site, sector, service), flow in model.x.items():
         yield (site, sector, service), flow, demand[(sector, service)].quantity, (site, service)
 
 
-def add_strong_link(model, network: Network, *, as_arrays: bool = False) -> None:
-    """(5) x_sr ≤ quantity_r·Σ_{m ∈ M(s,k)} y_m: a valid inequality that tightens the
-    LP relaxation (nothing flows from a closed module).
-
-    With ``as_arrays`` the rows are kept as data (``model.strong_link_rows``, a
-    :class:`StrongLinkRows`) instead of a Pyomo family: on a large model they are
-    most of its constraints, and the direct hand-off passes HiGHS a selection of
-    them (:mod:`hubopt.strong_links`)."""
+def add_strong_link(model, network: Network) -> None:
+    """(5) x_sr ≤ q_r·Σ_{m ∈ M(s,k)} y_m: a valid inequality that tightens the
+    LP relaxation (nothing flows from a closed module)."""
     terms = strong_link_terms(model, network)
-    if as_arrays:
-        model.strong_link_rows = StrongLinkRows.of(terms, model, network)
-        return
     modules = _open_modules(model, network)
 
     def rule(m, site, sector, service):
@@ -445,47 +439,10 @@ def add_strong_link(model, network: Network, *, as_arrays: bool = False) -> None
     model.strong_link = pyo.Constraint(model.A, rule=rule)
 
 
-@dataclass(frozen=True)
-class StrongLinkRows:
-    """The rows of (5) as data, row i for the i-th arc of ``model.A``:
-
-        x_i − quantity[i]·Σ_{y ∈ modules[pair[i]]} y ≤ 0          (units per period)
-
-    ``flows[i]`` is the variable x of arc ``arcs[i]``, ``demand_row[i]`` numbers its
-    demand row (sector, service) and ``pair[i]`` its (site, service), whose module
-    variables y are ``modules[pair[i]]``."""
-
-    arcs: list
-    flows: list
-    quantity: np.ndarray
-    demand_row: np.ndarray
-    pair: np.ndarray
-    modules: list
-
-    @classmethod
-    def of(cls, terms: Iterable[tuple], model, network: Network) -> StrongLinkRows:
-        arcs, flows, quantity, demand_row, pair = [], [], [], [], []
-        demand_number: dict = {}
-        pair_number: dict = {}
-        for arc, flow, q, site_service in terms:
-            arcs.append(arc)
-            flows.append(flow)
-            quantity.append(q)
-            demand_row.append(demand_number.setdefault(arc[1:], len(demand_number)))
-            pair.append(pair_number.setdefault(site_service, len(pair_number)))
-        modules = [[model.y[key] for key in network.modules_of(s, k)] for s, k in pair_number]
-        return cls(arcs, flows, np.array(quantity, dtype=float),
-                   np.array(demand_row, dtype=np.int64), np.array(pair, dtype=np.int64),
-                   modules)
-
-    def __len__(self) -> int:
-        return len(self.arcs)
-
-
 def constraint_count(model) -> int:
-    """Constraints of ``model``, the strong_link rows kept as arrays included."""
-    rows = getattr(model, "strong_link_rows", None)
-    return model.nconstraints() + (len(rows) if rows is not None else 0)
+    """Constraints of ``model``, the rows of an omitted strong_link family included."""
+    omitted = len(model.A) if getattr(model, "strong_link_omitted", False) else 0
+    return model.nconstraints() + omitted
 
 
 def add_single_sourcing(model, network: Network) -> None:

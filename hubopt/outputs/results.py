@@ -8,7 +8,7 @@ row's quantity are solver noise and dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -17,7 +17,7 @@ import pyomo.environ as pyo
 from ..errors import Issue
 from ..inputs.instance import Scenario
 from ..model.network import Network
-from ..solver.outcome import SolveOutcome
+from ..solver.outcome import PLAN_STATUSES, SolveOutcome
 
 FLOW_TOLERANCE = 1e-6   # relative to the demand row's quantity (SPEC §3 max_hours)
 BINARY_THRESHOLD = 0.5
@@ -43,9 +43,12 @@ def _empty(name: str) -> pd.DataFrame:
     return pd.DataFrame(columns=list(TABLE_COLUMNS[name]))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
     """The outcome of one solve: status, summary figures and tidy result tables.
+
+    Immutable once extracted: a later stage derives a new Plan
+    (``dataclasses.replace``, :meth:`written_to`) instead of patching this one.
 
     ``diagnosis`` lists why no plan exists (empty when one does); ``warnings``
     carries validation and network notes; ``run`` records what produced it.
@@ -74,7 +77,11 @@ class Plan:
 
     @property
     def has_plan(self) -> bool:
-        return self.status in ("optimal", "time_limit")
+        return self.status in PLAN_STATUSES
+
+    def written_to(self, path) -> Plan:
+        """This plan with the summary's ``output``: the result workbook it was written to."""
+        return replace(self, summary={**self.summary, "output": str(path)})
 
 
 def empty_summary(scenario: Scenario, status: str) -> dict[str, Any]:
@@ -87,14 +94,14 @@ def extract_plan(model, network: Network, outcome: SolveOutcome) -> Plan:
     """Read the loaded solution of ``model`` into a Plan (the solve must have a plan)."""
     flows = _flows(model, network)
     hubs = _hubs(model, network, flows)
-    plan = Plan(network.scenario, outcome.status, {}, hubs=hubs, flows=flows,
-                sectors=_sectors(network, flows))
+    tables = {"hubs": hubs, "flows": flows, "sectors": _sectors(network, flows)}
     if network.scenario.contributors:
-        plan.staffing = _assignments(model, network, "p", "CS")
-        plan.funding = _assignments(model, network, "f", "CF")
-        plan.contributors = _contributor_use(network, plan.staffing, plan.funding)
-    plan.summary = _summary(model, network, outcome, plan)
-    return plan
+        tables["staffing"] = _assignments(model, network, "p", "CS")
+        tables["funding"] = _assignments(model, network, "f", "CF")
+        tables["contributors"] = _contributor_use(network, tables["staffing"],
+                                                  tables["funding"])
+    summary = _summary(model, network, outcome, tables)
+    return Plan(network.scenario, outcome.status, summary, **tables)
 
 
 def _flows(model, network: Network) -> pd.DataFrame:
@@ -159,8 +166,9 @@ def _contributor_use(network: Network, staffing: pd.DataFrame,
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS["contributors"]))
 
 
-def _summary(model, network: Network, outcome: SolveOutcome, plan: Plan) -> dict[str, Any]:
-    flows = plan.flows
+def _summary(model, network: Network, outcome: SolveOutcome,
+             tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    flows, hubs, sectors = tables["flows"], tables["hubs"], tables["sectors"]
     served = float(flows["quantity"].sum()) if len(flows) else 0.0
     hub_cost = float(pyo.value(model.hub_cost))
     transport = float(pyo.value(model.transport_cost))
@@ -175,10 +183,10 @@ def _summary(model, network: Network, outcome: SolveOutcome, plan: Plan) -> dict
         stability_cost=float(pyo.value(model.stability_cost)),
         avg_hours=float((flows["quantity"] * flows["hours"]).sum() / served) if served else 0.0,
         max_hours=float(flows["hours"].max()) if len(flows) else 0.0,
-        open_sites=int(plan.hubs["site_id"].nunique()) if len(plan.hubs) else 0,
-        open_modules=len(plan.hubs),
-        staff_required=float(plan.hubs["staff"].sum()) if len(plan.hubs) else 0.0,
-        shortfall=float(plan.sectors["shortfall"].sum()) if len(plan.sectors) else 0.0,
+        open_sites=int(hubs["site_id"].nunique()) if len(hubs) else 0,
+        open_modules=len(hubs),
+        staff_required=float(hubs["staff"].sum()) if len(hubs) else 0.0,
+        shortfall=float(sectors["shortfall"].sum()) if len(sectors) else 0.0,
         mip_gap=outcome.gap,
         solve_seconds=outcome.seconds,
     )

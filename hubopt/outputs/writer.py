@@ -110,7 +110,7 @@ def write_result(plan: Plan, path: str | Path, draw_map: bool = True,
     """
     from . import mapsheet
 
-    plan.summary["output"] = str(path)
+    plan = plan.written_to(path)
     book = build_workbook(plan, extra_tables)
     files = [(Path(path), book.save)]
     if draw_map and plan.has_plan and mapsheet.can_draw():

@@ -1,8 +1,7 @@
 """Hand a built Pyomo model to HiGHS in bulk: one matrix, one ``passModel``.
 
-Pyomo's persistent HiGHS interface (``pyomo.contrib.solver.solvers.highs``)
-walks every constraint with ``generate_standard_repn``, keeps per-variable
-reference bookkeeping for later updates and adds rows to HiGHS in pieces;
+Pyomo's persistent HiGHS interface walks every constraint with
+``generate_standard_repn``, keeps per-variable reference bookkeeping for later updates and adds rows to HiGHS in pieces;
 on the theatre instance that costs more than building the model. This module
 reads the same Pyomo model — the formulation stays defined once, in
 :mod:`hubopt.model` — into compressed-column arrays and passes them to a
@@ -21,11 +20,15 @@ constant multiples) are read directly; anything else falls back to Pyomo's
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.tee import capture_output
 from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import (
     LinearExpression,
@@ -41,6 +44,33 @@ from ..model.gcpause import collection_paused
 
 _NUMBER = (int, float)
 _VAR = VarData
+RANDOM_SEED = 1  # HiGHS's seed in every run: the same input gives the same plan
+
+
+def new_highs(options: Mapping[str, Any] | None = None) -> highspy.Highs:
+    """A ``highspy.Highs`` with ``random_seed`` = :data:`RANDOM_SEED` and ``options``.
+
+    The first Highs of a process prints HiGHS's banner on file descriptor 1, which
+    would put "Running HiGHS ..." before ``--json``'s object: it is caught here and
+    dropped (the version is in every run record). A refused option raises ValueError.
+    """
+    banner = io.StringIO()
+    with capture_output(banner, capture_fd=True):
+        highs = highspy.Highs()
+    for name, value in {"random_seed": RANDOM_SEED, **(options or {})}.items():
+        if highs.setOptionValue(name, value) == highspy.HighsStatus.kError:
+            raise ValueError(f"HiGHS refused the option {name} = {value!r}")
+    return highs
+
+
+def linear_terms(expr) -> tuple[list, np.ndarray, float]:
+    """A linear Pyomo expression as (variables, coefficients, constant), repeated
+    variables summed; fixed variables count as constants."""
+    collect = _Collector()
+    constant = collect.add(expr, 0)
+    values = np.zeros(len(collect.columns))
+    np.add.at(values, np.asarray(collect.cols, dtype=np.int64), collect.values)
+    return collect.columns, values, float(constant)
 
 
 @dataclass

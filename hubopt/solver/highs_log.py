@@ -23,8 +23,14 @@ it is skipped, and a log without a table gives empty milestones.
 
 from __future__ import annotations
 
+import io
+import logging
+import os
 import re
+import time
 from dataclasses import dataclass
+
+log = logging.getLogger("hubopt")
 
 # Src (optional letter), Proc., InQueue, Leaves, Expl.%, BestBound, BestSol, Gap, Cuts, InLp,
 # Confl., LpIters, Time (seconds with a trailing "s")
@@ -81,3 +87,70 @@ def finite_number(text: str) -> float | None:
     except ValueError:
         return None
     return value if abs(value) != float("inf") else None
+
+
+class LogWatcher(io.TextIOBase):
+    """A text stream that HiGHS writes its log to.
+
+    It keeps the whole log, and shows each improvement of the incumbent (the
+    BestSol column of HiGHS's branch-and-bound table) as one progress line —
+    or, when ``verbose``, every log line. Progress goes to a duplicate of the
+    process's stderr taken when the run starts (never to stdout, which ``--json``
+    keeps for its object), and only when the ``hubopt`` logger is at INFO.
+    """
+
+    _ROW = re.compile(r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+)")
+
+    def __init__(self, verbose: bool):
+        super().__init__()
+        self.verbose = verbose
+        self._buffer = ""
+        self._lines: list[str] = []
+        self._best: str | None = None
+        self._started = time.perf_counter()
+        self._sink = None
+
+    def __enter__(self):
+        if log.isEnabledFor(logging.INFO):
+            try:
+                self._sink = os.fdopen(os.dup(2), "w", buffering=1)
+            except OSError:
+                self._sink = None
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.flush()
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+
+    def write(self, text: str) -> int:
+        self._buffer += text
+        *lines, self._buffer = self._buffer.split("\n")
+        for line in lines:
+            self._line(line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._line(self._buffer)
+            self._buffer = ""
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self._lines)
+
+    def _line(self, line: str) -> None:
+        self._lines.append(line)
+        if self.verbose:
+            self._show(f"highs: {line}")
+            return
+        match = self._ROW.match(line)
+        if match and match.group(2) not in ("inf", self._best):
+            self._best = match.group(2)
+            self._show(f"solve: incumbent {match.group(2)}, bound {match.group(1)}, gap "
+                       f"{match.group(3)} ({time.perf_counter() - self._started:.1f} s)")
+
+    def _show(self, text: str) -> None:
+        if self._sink is not None:
+            self._sink.write(text + "\n")

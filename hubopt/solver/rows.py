@@ -28,11 +28,14 @@ relaxation, solved by row generation:
    measured and not kept: they are nearly all zero on this degenerate LP, and
    the cuts moved the bound less; docs/theatre.md.)
 
-A model built with ``strong_link_as_arrays`` (what :func:`hubopt.solve` does
-for a large model on the direct hand-off) has no Pyomo ``strong_link`` family:
-its rows come from ``model.strong_link_rows`` (:class:`hubopt.model.StrongLinkRows`,
-the same terms as the family), so the 99 % of rows that HiGHS never gets are not
-built as Pyomo objects either (0.4 GB and 8 s at theatre scale 1).
+This module owns the whole policy: whether to select (:func:`link_choice`,
+:func:`selects`: more than ``SELECT_ABOVE`` rows under ``auto``), which rows,
+and the rows themselves. When it will select, the model is built without the
+Pyomo ``strong_link`` family (``build_model(..., strong_link=False)``) and the
+rows come from :func:`hubopt.model.build.strong_link_terms` as arrays
+(:class:`LinkTerms`, the same terms as the family), so the 99 % of rows that
+HiGHS never gets are not built as Pyomo objects either (0.4 GB and 8 s at
+theatre scale 1).
 
 Units: costs in the objective's currency per unit served.
 """
@@ -45,12 +48,56 @@ from dataclasses import dataclass, replace
 import highspy
 import numpy as np
 
-from .handoff import CompiledLp
+from ..model.build import strong_link_terms
+from ..model.network import Network
+from .handoff import CompiledLp, new_highs
 from .heap import release_free_heap
 
 PER_DEMAND = 20          # arcs of each demand row whose strong_link rows are kept
 SELECT_ABOVE = 100_000   # select only when the model has more strong_link rows than this
 _MAX_ROUNDS = 200
+
+
+def link_choice(strong_links: str | int) -> tuple[int, int] | None:
+    """(arcs kept per demand row, select only above this many rows) for a
+    ``strong_links`` value: ``auto`` (:data:`PER_DEMAND` above
+    :data:`SELECT_ABOVE`), a count k (k per demand row, always) or ``all`` (None:
+    never select)."""
+    if strong_links == "all":
+        return None
+    if strong_links == "auto":
+        return PER_DEMAND, SELECT_ABOVE
+    if isinstance(strong_links, int) and not isinstance(strong_links, bool) \
+            and strong_links >= 0:
+        return strong_links, 0
+    raise ValueError(f"strong_links must be 'auto', 'all' or a count, not {strong_links!r}")
+
+
+def selects(strong_links: str | int, rows: int) -> bool:
+    """Whether the hand-off selects among ``rows`` strong_link rows for this
+    ``strong_links`` choice (then the model is built without the Pyomo family)."""
+    choice = link_choice(strong_links)
+    return choice is not None and rows > choice[1]
+
+
+def hand_over(compiled: CompiledLp, model, strong_links: str | int, *, time_limit: float,
+              threads: int = 0) -> tuple[CompiledLp, LinkSelection | None]:
+    """``compiled`` with the strong_link rows HiGHS gets, and what was selected
+    (None when every row is passed). Selection takes at most half of ``time_limit``;
+    with no time at all every row is passed."""
+    choice = link_choice(strong_links)
+    if choice is None or time_limit <= 0:
+        return with_every_strong_link(compiled, model), None
+    per_demand, above = choice
+    return select_strong_links(compiled, model, per_demand=per_demand, above=above,
+                               time_limit=time_limit / 2, threads=threads)
+
+
+def _omitted_terms(model) -> LinkTerms | None:
+    """The rows of a strong_link family the model was built without, else None."""
+    if not getattr(model, "strong_link_omitted", False):
+        return None
+    return LinkTerms.of(strong_link_terms(model, model.network), model, model.network)
 
 
 @dataclass(frozen=True)
@@ -80,7 +127,7 @@ class LinkSelection:
 def strong_link_rows(compiled: CompiledLp, model) -> np.ndarray:
     """Positions in ``compiled.rows`` of the ``strong_link`` rows; none for the
     elastic model, which is handed over exactly as built (formulation.md), and
-    none for a model that keeps them as arrays (``model.strong_link_rows``)."""
+    none for a model built without the family."""
     family = getattr(model, "strong_link", None)
     if family is None or getattr(model, "elastic", False):
         return np.zeros(0, dtype=np.int64)
@@ -98,11 +145,11 @@ def select_strong_links(compiled: CompiledLp, model, *, per_demand: int = PER_DE
     ``time_limit`` seconds (or the LP is infeasible), the selection keeps the
     rows added so far and the cheapest arcs' rows, and ``lp_bound`` is None: the
     MIP is still exact, only its LP bound may be below the full model's.
-    The kept rows come after the other rows; a model built with
-    ``strong_link_as_arrays`` gets them from ``model.strong_link_rows``.
+    The kept rows come after the other rows; a model built without the family
+    gets them from its terms (:class:`LinkTerms`).
     """
     begin = time.perf_counter()
-    arrays = getattr(model, "strong_link_rows", None)
+    arrays = _omitted_terms(model)
     positions = strong_link_rows(compiled, model) if arrays is None else None
     total = len(arrays) if arrays is not None else len(positions)
     if total == 0 or total <= above:
@@ -139,9 +186,9 @@ def select_strong_links(compiled: CompiledLp, model, *, per_demand: int = PER_DE
 
 
 def with_every_strong_link(compiled: CompiledLp, model) -> CompiledLp:
-    """``compiled`` with every strong_link row: as it is, unless ``model`` keeps
-    them as arrays, whose rows are then appended."""
-    arrays = getattr(model, "strong_link_rows", None)
+    """``compiled`` with every strong_link row: as it is, unless ``model`` was
+    built without the family, whose rows are then appended."""
+    arrays = _omitted_terms(model)
     if arrays is None or len(arrays) == 0:
         return compiled
     links = _LinkRows.of_arrays(compiled, arrays)
@@ -162,8 +209,8 @@ def _cheapest(group: np.ndarray, cost: np.ndarray, k: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LinkRow:
-    """A strong_link row that reached HiGHS from ``model.strong_link_rows``: its
-    arc, and the name Pyomo would give the row."""
+    """A strong_link row that reached HiGHS from :class:`LinkTerms`: its arc, and
+    the name Pyomo would give the row."""
 
     arc: tuple
 
@@ -213,9 +260,9 @@ class _LinkRows:
         return _with_rows(compiled, ~is_link), links
 
     @classmethod
-    def of_arrays(cls, compiled: CompiledLp, arrays) -> _LinkRows:
-        """The rows of a :class:`hubopt.model.StrongLinkRows` over the columns of
-        ``compiled``: x_sr − q_r·Σ y_m ≤ 0."""
+    def of_arrays(cls, compiled: CompiledLp, arrays: LinkTerms) -> _LinkRows:
+        """The rows of a :class:`LinkTerms` over the columns of ``compiled``:
+        x_sr − q_r·Σ y_m ≤ 0."""
         column_of = compiled.column_positions()
 
         def columns(variables) -> np.ndarray:
@@ -224,7 +271,7 @@ class _LinkRows:
                                    count=len(variables))
             except KeyError:
                 raise ValueError("a strong_link variable is fixed or in no other row; "
-                                 "build the model without strong_link_as_arrays") from None
+                                 "build the model with its strong_link family") from None
         flow = columns(arrays.flows)
         per_pair = [columns(ys) for ys in arrays.modules]
         pair_length = np.array([len(c) for c in per_pair], dtype=np.int64)
@@ -308,11 +355,7 @@ def _flow_column_and_demand(compiled: CompiledLp, model, candidates: np.ndarray
 def _relaxation(compiled: CompiledLp, threads: int) -> highspy.Highs:
     """A quiet HiGHS holding the LP relaxation of ``compiled``."""
     reduced = replace(compiled, integrality=np.zeros_like(compiled.integrality))
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("random_seed", 1)
-    if threads:
-        highs.setOptionValue("threads", threads)
+    highs = new_highs({"output_flag": False, **({"threads": threads} if threads else {})})
     highs.passModel(reduced.highs_lp())
     return highs
 
@@ -331,3 +374,40 @@ def _with_rows(compiled: CompiledLp, keep: np.ndarray) -> CompiledLp:
                    row_lower=compiled.row_lower[keep], row_upper=compiled.row_upper[keep],
                    start=start, index=renumber[compiled.index[in_kept]].astype(np.int32),
                    value=compiled.value[in_kept])
+
+
+@dataclass(frozen=True)
+class LinkTerms:
+    """The rows of (5) as data, row i for the i-th arc of ``model.A``:
+
+        x_i − quantity[i]·Σ_{y ∈ modules[pair[i]]} y ≤ 0          (units per period)
+
+    ``flows[i]`` is the variable x of arc ``arcs[i]``, ``demand_row[i]`` numbers its
+    demand row (sector, service) and ``pair[i]`` its (site, service), whose module
+    variables y are ``modules[pair[i]]``."""
+
+    arcs: list
+    flows: list
+    quantity: np.ndarray
+    demand_row: np.ndarray
+    pair: np.ndarray
+    modules: list
+
+    @classmethod
+    def of(cls, terms, model, network: Network) -> LinkTerms:
+        arcs, flows, quantity, demand_row, pair = [], [], [], [], []
+        demand_number: dict = {}
+        pair_number: dict = {}
+        for arc, flow, q, site_service in terms:
+            arcs.append(arc)
+            flows.append(flow)
+            quantity.append(q)
+            demand_row.append(demand_number.setdefault(arc[1:], len(demand_number)))
+            pair.append(pair_number.setdefault(site_service, len(pair_number)))
+        modules = [[model.y[key] for key in network.modules_of(s, k)] for s, k in pair_number]
+        return cls(arcs, flows, np.array(quantity, dtype=float),
+                   np.array(demand_row, dtype=np.int64), np.array(pair, dtype=np.int64),
+                   modules)
+
+    def __len__(self) -> int:
+        return len(self.arcs)

@@ -1,51 +1,137 @@
-"""One model, many solves: re-solve a Pyomo model after small changes, warm started.
+"""One model, one HiGHS: compiled once, changed in place, solved again and again.
 
-Pyomo's HiGHS interface (``pyomo.contrib.solver.solvers.highs.Highs``) is
-persistent: the first ``solve`` hands the whole model to a highspy ``Highs``
-object and later solves of the same model send only what changed (a variable
-bound, a mutable Param, an activated or deactivated constraint or objective).
-:class:`ModelSession` keeps that interface alive for one model, and can hand
-HiGHS a MIP start — the previous plan — which HiGHS checks for feasibility
-and uses as its first incumbent when it is feasible (``setSolution``). The
-start is set after Pyomo's incremental update, because HiGHS forgets a stored
-solution whenever the model changes (see :class:`hubopt.solver.WarmStartHighs`).
+Every command that solves goes through a :class:`Session`: ``solve``, the
+stress test and the diagnosis (one solve, or two for a lexicographic second
+objective), pareto (a bound per frontier point), explain (fix and unfix
+decisions, relax caps) and the features that re-solve one model many times.
+A session
 
-Used by :mod:`hubopt.pareto` (a bound per frontier point) and
-:mod:`hubopt.explain` (fix and unfix decisions).
+1. compiles the built Pyomo model to one matrix (:mod:`hubopt.solver.handoff`);
+2. picks the ``strong_link`` rows HiGHS gets (:mod:`hubopt.solver.rows`; on a
+   large model a selection, with :data:`LARGE_MODEL_OPTIONS`);
+3. passes it to one ``highspy.Highs`` and keeps it there;
+4. changes it in place (``changeColBounds``, ``changeRowBounds``,
+   ``changeColsCost``, ``addRow``) and re-solves, optionally from a MIP start
+   (``setSolution``, set right before the run because HiGHS forgets a stored
+   solution whenever the model changes);
+5. runs HiGHS under the solve guard (:mod:`hubopt.solver.guard`: memory limit,
+   Ctrl-C, SIGTERM) and classifies each run (:func:`hubopt.solver.outcome.classify`),
+   loading the incumbent into the Pyomo variables so that results are read from
+   the model as built.
+
+Pyomo stays the modelling layer: every constraint family is defined once, in
+:mod:`hubopt.model.build`; no Pyomo solver interface is involved.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-import pyomo.environ as pyo
+import highspy
+import numpy as np
 from pyomo.common.collections import ComponentMap
 
-from .outcome import SolveOutcome, WarmStartHighs, solve_model
+from ..errors import SolverError
+from ..model.build import build_model
+from ..model.network import ModuleKey, Network
+from .guard import run_guarded
+from .handoff import CompiledLp, compile_lp, linear_terms, new_highs
+from .heap import release_free_heap
+from .highs_log import LogWatcher
+from .outcome import SolveOutcome, classify, read_start_report
+from .rows import hand_over, selects
+from .sizing import ModelSize, check_memory_budget
+
+log = logging.getLogger("hubopt")
+
+# HiGHS options for a model whose strong_link rows are selected (more than
+# rows.SELECT_ABOVE arcs). HiGHS's root reduced-cost and RENS sub-MIPs copy nearly the
+# whole model: at theatre scale they held 1-2 GB and found worse plans later than RINS
+# alone (docs/theatre.md). Below that size hubopt keeps HiGHS's defaults, which the
+# published benchmarks were measured with.
+LARGE_MODEL_OPTIONS = {"mip_heuristic_run_root_reduced_cost": False,
+                       "mip_heuristic_run_rens": False}
 
 
-class ModelSession:
-    """A model and the persistent HiGHS interface that solves it again and again.
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to solve: ``time_limit`` (seconds per solve), ``mip_gap`` (relative),
+    ``threads`` (0: HiGHS's default), ``verbose`` (the whole HiGHS log on stderr),
+    ``memory_limit_mb`` (resident memory; refused up front when the estimate is
+    above it, stopped during the solve past it; None: no limit), ``strong_links``
+    (:func:`hubopt.solver.rows.link_choice`) and further ``highs_options`` by name."""
 
-    ``solve()`` re-solves after whatever the caller changed (bounds, Params,
-    (de)activated components); ``snapshot()`` returns the current values of
-    every variable, for a later ``solve(start=...)``; ``deadline`` (seconds
-    from now, None = none) caps the sum of all solve times.
-    """
+    time_limit: float = 60.0
+    mip_gap: float = 1e-4
+    threads: int = 0
+    verbose: bool = False
+    memory_limit_mb: float | None = None
+    strong_links: str | int = "auto"
+    highs_options: Mapping[str, Any] = field(default_factory=dict)
 
-    def __init__(self, model, *, time_limit: float, mip_gap: float, threads: int = 0,
-                 verbose: bool = False, deadline: float | None = None):
+    @classmethod
+    def of(cls, settings, *, time_limit: float | None = None, mip_gap: float | None = None,
+           threads: int | None = None, **rest) -> SolveOptions:
+        """The scenario's Settings (time_limit_seconds, mip_gap, threads), each
+        replaced by the caller's value when given."""
+        return cls(time_limit=settings.time_limit_seconds if time_limit is None else time_limit,
+                   mip_gap=settings.mip_gap if mip_gap is None else mip_gap,
+                   threads=settings.threads if threads is None else threads, **rest)
+
+
+Row = Any   # a Pyomo constraint of the model, or the number add_row returned
+
+
+class Session:
+    """A model handed to one HiGHS, re-solved after in-place changes.
+
+    ``deadline`` (seconds from now, None: none) caps the sum of all solve times;
+    each solve gets ``options.time_limit`` or what is left of the deadline. The
+    first solve's time includes compiling and selecting rows (as one ``solve``
+    always has)."""
+
+    def __init__(self, model, options: SolveOptions, *, deadline: float | None = None):
+        begin = time.perf_counter()
         self.model = model
-        self.time_limit = time_limit
-        self.mip_gap = mip_gap
-        self.threads = threads
-        self.verbose = verbose
-        self.solver = WarmStartHighs()
+        self.options = options
+        compiled = compile_lp(model)
+        compiled, self.links = hand_over(compiled, model, options.strong_links,
+                                         time_limit=options.time_limit,
+                                         threads=options.threads)
+        if self.links is not None:
+            log.info("strong links: %s", self.links)
+        chosen = {**(LARGE_MODEL_OPTIONS if self.links is not None else {}),
+                  **options.highs_options}
+        self.highs_options = ", ".join(f"{name}={value}" for name, value in chosen.items())
+        settings = {"mip_rel_gap": options.mip_gap, "log_to_console": False,
+                    "output_flag": True, **({"threads": options.threads}
+                                            if options.threads else {}), **chosen}
+        try:
+            self.highs = new_highs(settings)
+        except ValueError as exc:
+            raise SolverError(str(exc)) from None
+        self._watcher: LogWatcher | None = None
+        self.highs.cbLogging.subscribe(self._log)
+        if self.highs.passModel(compiled.highs_lp()) == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS refused the model (passModel failed)")
+        self.compiled = compiled
+        self._columns: dict[int, int] | None = None
+        self._rows: dict[int, int] | None = None
+        self._cost = compiled.cost.copy()
+        self._offset = compiled.offset
         self.solves = 0
         self.seconds = 0.0
-        self._deadline = None if deadline is None else time.perf_counter() + deadline
+        self.prepare_seconds = time.perf_counter() - begin
+        self._deadline = None if deadline is None else begin + deadline
+        self._values: np.ndarray | None = None
+
+    # --- solving -------------------------------------------------------------------
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (None when there is none)."""
@@ -53,36 +139,202 @@ class ModelSession:
             return None
         return max(0.0, self._deadline - time.perf_counter())
 
-    def solve(self, start: Mapping | None = None) -> SolveOutcome:
-        """Solve the model as it now stands, from the MIP start ``start`` if given."""
-        limit = self.time_limit
+    def solve(self, start: Mapping[Any, float] | None = None) -> SolveOutcome:
+        """Solve the model as it now stands, from the MIP start ``start`` (Pyomo
+        variable → value; HiGHS completes the continuous ones) if given; load the
+        incumbent into the Pyomo variables when there is one."""
+        first = self.solves == 0
+        spent = self.prepare_seconds if first else 0.0
+        limit = max(0.0, self.options.time_limit - spent)
         remaining = self.remaining()
         if remaining is not None:
             limit = max(0.01, min(limit, remaining))
-        outcome = solve_model(self.model, time_limit=limit, mip_gap=self.mip_gap,
-                              threads=self.threads, verbose=self.verbose,
-                              solver=self.solver, start=start)
+        self.highs.setOptionValue("time_limit", limit)
+        if start:
+            self._set_start(start)
+        begin = time.perf_counter()
+        self._watcher = LogWatcher(self.options.verbose)
+        with self._watcher:
+            try:
+                report = run_guarded(self.highs, self.options.memory_limit_mb)
+            except SolverError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a solver crash is not the planner's fault
+                raise SolverError(f"HiGHS failed: {exc}") from exc
+        text = self._watcher.text
+        self._watcher = None
+        seconds = time.perf_counter() - begin
+        outcome, values = classify(self.highs, text, seconds=seconds + spent,
+                                   stopped_by=report.stopped_by)
+        if values is not None:
+            self._values = np.asarray(values)
+            for var, value in zip(self.compiled.columns, values, strict=True):
+                var.set_value(value, skip_validation=True)
         self.solves += 1
-        self.seconds += outcome.seconds
-        return outcome
+        self.seconds += seconds
+        return replace(outcome, links=self.links if first else None,
+                       highs_options=self.highs_options, peak_memory_mb=report.peak_mb,
+                       start=read_start_report(text, len(start)) if start else None)
 
-    def snapshot(self) -> dict:
-        """The current value of every variable of the model (a MIP start)."""
-        return ComponentMap((var, var.value)
-                            for var in self.model.component_data_objects(pyo.Var))
+    def snapshot(self) -> ComponentMap:
+        """The last plan's value of every column's variable (a MIP start)."""
+        if self._values is None:
+            return ComponentMap()
+        return ComponentMap(zip(self.compiled.columns, self._values.tolist(), strict=True))
+
+    def close(self) -> None:
+        """Free HiGHS and the matrix (the Pyomo model and its values stay)."""
+        if self.highs is not None:
+            self.highs.cbLogging.clear()
+            self.highs = None
+            self.compiled = None
+            self._columns = self._rows = None
+            release_free_heap()
+
+    # --- changes in place ----------------------------------------------------------
+
+    def column(self, var) -> int:
+        """The column of Pyomo variable ``var``; KeyError when it is not one (a fixed
+        variable, or one in no active row nor the objective)."""
+        if self._columns is None:
+            self._columns = self.compiled.column_positions()
+        try:
+            return self._columns[id(var)]
+        except KeyError:
+            raise KeyError(f"{var.name} is not a column of the model HiGHS holds") from None
+
+    def set_bounds(self, var, lower: float | None, upper: float | None) -> None:
+        """Bounds of ``var`` (None: unbounded on that side)."""
+        j = self.column(var)
+        self.highs.changeColBounds(j, -math.inf if lower is None else float(lower),
+                                   math.inf if upper is None else float(upper))
 
     @contextmanager
     def bounds(self, changes: Iterable[tuple]) -> Iterator[None]:
-        """Temporarily set bounds ``[(var, lower, upper), ...]``; the old bounds come
-        back afterwards."""
+        """Temporarily set bounds ``[(var, lower, upper), ...]``; the bounds as
+        compiled come back afterwards."""
         changes = list(changes)
-        old = [(var, var.lb, var.ub) for var, _, _ in changes]
         try:
             for var, lower, upper in changes:
-                var.setlb(lower)
-                var.setub(upper)
+                self.set_bounds(var, lower, upper)
             yield
         finally:
-            for var, lower, upper in old:
-                var.setlb(lower)
-                var.setub(upper)
+            for var, _, _ in changes:
+                j = self.column(var)
+                self.highs.changeColBounds(j, self.compiled.col_lower[j],
+                                           self.compiled.col_upper[j])
+
+    def row(self, row: Row) -> int:
+        """The row number of a constraint of the model (or a number from add_row)."""
+        if isinstance(row, int | np.integer):
+            return int(row)
+        if self._rows is None:
+            self._rows = {id(con): i for i, con in enumerate(self.compiled.rows)}
+        try:
+            return self._rows[id(row)]
+        except KeyError:
+            raise KeyError(f"{row.name} is not a row of the model HiGHS holds") from None
+
+    def row_bounds(self, row: Row) -> tuple[float, float]:
+        """(lower, upper) of ``row`` as HiGHS holds it now (constants moved to the
+        bounds: lower ≤ Σ a·x ≤ upper)."""
+        i = self.row(row)
+        lp = self.highs.getLp()
+        return float(lp.row_lower_[i]), float(lp.row_upper_[i])
+
+    def set_row_bounds(self, row: Row, lower: float, upper: float) -> None:
+        """Set lower ≤ Σ a·x ≤ upper on ``row``; (−inf, inf) drops it in effect."""
+        self.highs.changeRowBounds(self.row(row), float(lower), float(upper))
+
+    @contextmanager
+    def row_bounds_changed(self, row: Row, lower: float, upper: float) -> Iterator[None]:
+        """Temporarily :meth:`set_row_bounds`; the old bounds come back afterwards."""
+        old = self.row_bounds(row)
+        try:
+            self.set_row_bounds(row, lower, upper)
+            yield
+        finally:
+            self.set_row_bounds(row, *old)
+
+    def add_row(self, expr, lower: float = -math.inf, upper: float = math.inf) -> int:
+        """Add the row lower ≤ ``expr`` ≤ upper (a linear expression of the model's
+        variables; its constant moves to the bounds) and return its number."""
+        variables, coefficients, constant = linear_terms(expr)
+        index = np.array([self.column(var) for var in variables], dtype=np.int32)
+        self.highs.addRow(lower - constant, upper - constant, len(index), index,
+                          coefficients.astype(np.double))
+        return self.highs.getNumRow() - 1
+
+    def set_objective(self, expr) -> None:
+        """Minimise ``expr`` (linear in the model's variables) from now on."""
+        variables, coefficients, constant = linear_terms(expr)
+        cost = np.zeros(len(self._cost))
+        for var, value in zip(variables, coefficients, strict=True):
+            cost[self.column(var)] += value
+        self._change_cost(cost, constant)
+
+    @contextmanager
+    def objective(self, expr) -> Iterator[None]:
+        """Temporarily minimise ``expr``; the model's own objective comes back."""
+        cost, offset = self._cost.copy(), self._offset
+        try:
+            self.set_objective(expr)
+            yield
+        finally:
+            self._change_cost(cost, offset)
+
+    def _change_cost(self, cost: np.ndarray, offset: float) -> None:
+        columns = np.arange(len(cost), dtype=np.int32)
+        self.highs.changeColsCost(len(cost), columns, cost.astype(np.double))
+        self.highs.changeObjectiveOffset(float(offset))
+        self._cost, self._offset = cost, offset
+
+    def _set_start(self, start: Mapping[Any, float]) -> None:
+        if self._columns is None:
+            self._columns = self.compiled.column_positions()
+        pairs = sorted((self._columns[id(var)], float(value)) for var, value in start.items()
+                       if id(var) in self._columns and value is not None)
+        index = np.array([j for j, _ in pairs], dtype=np.int32)
+        values = np.array([v for _, v in pairs], dtype=np.double)
+        if self.highs.setSolution(len(pairs), index, values) == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS refused the MIP start (setSolution failed).")
+
+    def _log(self, event) -> None:
+        if self._watcher is not None:
+            self._watcher.write(event.message)
+
+
+def open_session(network: Network, previous_plan: Iterable[ModuleKey], options: SolveOptions,
+                 *, deadline: float | None = None) -> tuple[Session, ModelSize, float]:
+    """Check the memory estimate against ``options.memory_limit_mb`` (InputError
+    before anything is built), build the model of SPEC §3 — without the Pyomo
+    strong_link family when the hand-off will select its rows — and open a session
+    on it. Returns the session, the size estimate and the build's seconds."""
+    select = selects(options.strong_links, len(network.arcs))
+    size = check_memory_budget(network, options.memory_limit_mb, selected_links=select)
+    log.debug("size: %d variables, %d constraints, %d nonzeros, about %.0f MB",
+              size.variables, size.rows, size.nonzeros, size.megabytes)
+    begin = time.perf_counter()
+    model = build_model(network, previous_plan, strong_link=not select)
+    build_seconds = time.perf_counter() - begin
+    return Session(model, options, deadline=deadline), size, build_seconds
+
+
+def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
+                verbose: bool = False, highs_options: Mapping[str, Any] | None = None,
+                start: Mapping[Any, float] | None = None, strong_links: str | int = "auto",
+                memory_limit_mb: float | None = None) -> SolveOutcome:
+    """Solve ``model`` once in a session of its own; load the incumbent into the
+    model if there is one. The arguments are those of :class:`SolveOptions`."""
+    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                           verbose=verbose, memory_limit_mb=memory_limit_mb,
+                           strong_links=strong_links, highs_options=dict(highs_options or {}))
+    session = Session(model, options)
+    try:
+        return session.solve(start)
+    finally:
+        session.close()
+
+
+__all__ = ["LARGE_MODEL_OPTIONS", "CompiledLp", "Session", "SolveOptions", "open_session",
+           "solve_model"]

@@ -11,7 +11,7 @@ every difference is "this case minus the first".
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from ..files.xlsx import save_atomically
 from ..inputs.guard import check_input_file
 from ..inputs.reader import normalise_header
 from ..model.network import ModuleKey
-from ..outputs.results import SUMMARY_KEYS
+from ..outputs.results import SUMMARY_KEYS, Plan
 from ..outputs.writer import header_row, put
 
 log = logging.getLogger(__name__)
@@ -127,17 +127,17 @@ def _identifier(value: Any) -> str:
     return str(value).strip()
 
 
-def solve_cases(path: Path, variants: Sequence[str], *, time_limit: float | None = None,
-                mip_gap: float | None = None) -> list[Case]:
-    """Solve an input workbook as it is and once per variant."""
-    from .. import api
+SolveInput = Callable[[Path, dict[str, str]], Plan]   # (input workbook, overrides) → plan
 
+
+def solve_cases(path: Path, variants: Sequence[str], solve: SolveInput) -> list[Case]:
+    """Solve an input workbook as it is and once per variant, with ``solve`` (the
+    caller's: :func:`hubopt.api.load_scenario` then :func:`hubopt.api.solve`)."""
     cases = []
     for variant in [None, *variants]:
         overrides = parse_variant(variant) if variant else {}
         label = path.stem if variant is None else f"{path.stem} [{variant}]"
-        scenario = api.load_scenario(path, overrides).scenario
-        plan = api.solve(scenario, time_limit=time_limit, mip_gap=mip_gap)
+        plan = solve(path, overrides)
         log.info("compare: %s: %s, total cost %s", label, plan.status,
                  plan.summary.get("total_cost"))
         if not plan.has_plan:
@@ -149,15 +149,17 @@ def solve_cases(path: Path, variants: Sequence[str], *, time_limit: float | None
     return cases
 
 
-def collect_cases(paths: Iterable[Path], variants: Sequence[str], **solve_options) -> list[Case]:
-    """Every case, in the order given: result workbooks read, input workbooks solved."""
+def collect_cases(paths: Iterable[Path], variants: Sequence[str],
+                  solve: SolveInput) -> list[Case]:
+    """Every case, in the order given: result workbooks read, input workbooks solved
+    with ``solve``."""
     paths = list(paths)
     kinds = [workbook_kind(p) for p in paths]
     if variants and "input" not in kinds:
         raise UsageError("--variant applies to input workbooks; none was given.")
     cases: list[Case] = []
     for path, kind in zip(paths, kinds):
-        cases += solve_cases(path, variants, **solve_options) if kind == "input" \
+        cases += solve_cases(path, variants, solve) if kind == "input" \
             else [read_result(path)]
     seen: dict[str, int] = {}
     for case in cases:   # unique labels: a second 'plan' becomes 'plan (2)'

@@ -29,51 +29,53 @@ from ..errors import Issue
 from ..model.build import build_model, slack_total
 from ..model.network import ModuleKey, Network
 from ..outputs.results import Plan, empty_summary, extract_plan
-from ..solver.outcome import solve_model
+from ..solver.session import Session, SolveOptions
 
 log = logging.getLogger("hubopt")
 
 ZERO = 1e-6  # a slack below ZERO·scale is solver noise
 
 
-def diagnose(network: Network, previous_plan: Iterable[ModuleKey] = (), *, time_limit: float,
-             mip_gap: float, threads: int = 0, verbose: bool = False) -> Plan:
-    """The relaxed plan (status ``infeasible``, ``relaxed`` True) with its diagnosis."""
-    scenario = network.scenario
+def diagnose(network: Network, previous_plan: Iterable[ModuleKey], options: SolveOptions
+             ) -> Plan:
+    """The relaxed plan (status ``infeasible``, ``relaxed`` True) with its diagnosis,
+    both phases solved in one session with ``options``."""
     model = build_model(network, previous_plan, elastic=True)
-    first = solve_model(model, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                        verbose=verbose)
+    session = Session(model, options)
+    try:
+        return _two_phases(session, model, network, options)
+    finally:
+        session.close()
+
+
+def _two_phases(session: Session, model, network: Network, options: SolveOptions) -> Plan:
+    scenario = network.scenario
+    first = session.solve()
     log.info("diagnose: elastic model, weighted slack %s (%s, %.2f s)",
              "none" if first.objective is None else f"{first.objective:,.4g}", first.status,
              first.seconds)
     if not first.has_plan:
-        plan = Plan(scenario, "infeasible", empty_summary(scenario, "infeasible"))
-        plan.diagnosis = [Issue(
+        return Plan(scenario, "infeasible", empty_summary(scenario, "infeasible"),
+                    diagnosis=[Issue(
             "error", "", "The solver proved that no plan meets every constraint together, and "
-            f"the elastic re-solve found no relaxation within {time_limit:g} s.",
+            f"the elastic re-solve found no relaxation within {options.time_limit:g} s.",
             "Raise --time-limit to let the diagnosis finish, or relax the tightest limits "
-            "(budget, site counts, contributor caps, max_hours, redundancy) one at a time.")]
-        return plan
+            "(budget, site counts, contributor caps, max_hours, redundancy) one at a time.")])
     total = float(first.objective)
-    model.objective.deactivate()
-    model.slack_limit = pyo.Constraint(
-        expr=slack_total(model) <= total * (1 + 1e-9) + 1e-9)
-    model.cost_objective = pyo.Objective(
-        expr=model.hub_cost + model.transport_cost + model.time_cost + model.risk_cost
-        + model.stability_cost, sense=pyo.minimize)
-    second = solve_model(model, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                         verbose=verbose)
+    cost = (model.hub_cost + model.transport_cost + model.time_cost + model.risk_cost
+            + model.stability_cost)
+    session.add_row(slack_total(model), upper=total * (1 + 1e-9) + 1e-9)
+    session.set_objective(cost)
+    second = session.solve()
     log.info("diagnose: cheapest relaxed plan %s (%.2f s)", second.status, second.seconds)
     outcome = second if second.has_plan else first
     if not second.has_plan:  # phase 1's values are still loaded: report its cost
-        outcome = replace(first, objective=float(pyo.value(model.cost_objective)),
-                          bound=None, gap=None)
+        outcome = replace(first, objective=float(pyo.value(cost)), bound=None, gap=None)
     plan = extract_plan(model, network, outcome)
-    plan.status = plan.summary["status"] = "infeasible"
-    plan.relaxed = True
-    plan.summary["solve_seconds"] = first.seconds + second.seconds
-    plan.diagnosis = slack_findings(model, network)
-    return plan
+    summary = {**plan.summary, "status": "infeasible",
+               "solve_seconds": first.seconds + second.seconds}
+    return replace(plan, status="infeasible", summary=summary, relaxed=True,
+                   diagnosis=slack_findings(model, network))
 
 
 def slack_findings(model, network: Network) -> list[Issue]:

@@ -1,9 +1,9 @@
 """"Why this hub?": what the plan would cost without each open site, with a
 closed candidate forced open, and with each contributor cap raised.
 
-All questions are answered on one model, built once: a question changes
-bounds or one constraint, the persistent HiGHS interface re-solves, and the
-change is undone (:class:`hubopt.session.ModelSession`):
+All questions are answered on one model, built once and handed to HiGHS once:
+a question changes column or row bounds in place, HiGHS re-solves, and the
+change is undone (:class:`hubopt.solver.session.Session`):
 
 - **forbid site s** (each open site): z_s ≤ 0, so every module of s is closed
   (site_link_module). A site with status = open cannot be forbidden (status_open).
@@ -33,16 +33,19 @@ out are listed as ``not evaluated``.
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
 
-from ..model.build import build_model
-from ..model.network import Network, build_network
+from ..model.network import ModuleKey, Network, build_network
 from ..outputs.results import Plan, extract_plan
-from ..solver.session import ModelSession
+from ..solver.guard import stop_requested
+from ..solver.session import Session, SolveOptions, open_session
+from ..solver.sizing import DEFAULT_MEMORY_BUDGET_MB
 
 log = logging.getLogger(__name__)
 
@@ -69,22 +72,33 @@ class _Answer:
 
 def explain(plan: Plan, *, time_budget: float = 60.0, candidates: int = 3,
             mip_gap: float | None = None, threads: int | None = None,
-            previous_plan=()) -> pd.DataFrame:
+            previous_plan: Iterable[ModuleKey] = (),
+            memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB,
+            strong_links: str | int = "auto") -> pd.DataFrame:
     """The Explain table of a solved ``plan`` (one row per question, :data:`COLUMNS`).
 
     ``time_budget`` (seconds) bounds the sum of all re-solves; ``candidates``
-    is the number of closed sites forced open.
+    is the number of closed sites forced open. ``previous_plan`` must be the one
+    ``plan`` was solved against: the re-solves are then priced with the same
+    stability term as the plan's objective, so that a saving is a saving and not
+    the stability cost of the plan itself. The model goes through the same steps
+    as :func:`hubopt.solve` (memory budget, row selection, solve guard).
     """
     if not plan.has_plan:
         raise ValueError("explain needs a plan")
     scenario = plan.scenario
-    settings = scenario.settings
     network = build_network(scenario)
-    model = build_model(network, previous_plan)
-    session = ModelSession(model, time_limit=settings.time_limit_seconds,
-                           mip_gap=settings.mip_gap if mip_gap is None else mip_gap,
-                           threads=settings.threads if threads is None else threads,
-                           deadline=time_budget)
+    options = SolveOptions.of(scenario.settings, mip_gap=mip_gap, threads=threads,
+                              memory_limit_mb=memory_budget_mb, strong_links=strong_links)
+    session, _, _ = open_session(network, list(previous_plan), options, deadline=time_budget)
+    try:
+        return _explain(session, network, plan, candidates)
+    finally:
+        session.close()
+
+
+def _explain(session: Session, network: Network, plan: Plan, candidates: int) -> pd.DataFrame:
+    model = session.model
     open_sites = sorted(set(plan.hubs["site_id"].astype(str)))
     answers: list[_Answer] = []
     for site in open_sites:
@@ -147,16 +161,26 @@ def contributor_caps(model, plan: Plan) -> list[tuple[str, object, float, float]
     return sorted(caps, key=lambda c: (-(c[3] / c[2]) if c[2] else 0.0, c[0], str(c[1])))
 
 
-def _ask(session: ModelSession, network: Network, answer: _Answer, bounds) -> _Answer:
-    if session.remaining() is not None and session.remaining() <= 0:
-        answer.note = "time budget used up"
+def _ask(session: Session, network: Network, answer: _Answer, bounds) -> _Answer:
+    if _out_of_time(session, answer):
         return answer
     with session.bounds(bounds):
         _solve(session, network, answer)
     return answer
 
 
-def _solve(session: ModelSession, network: Network, answer: _Answer, start=None) -> None:
+def _out_of_time(session: Session, answer: _Answer) -> bool:
+    """Whether the time budget is used up or a stop was requested (noted on ``answer``)."""
+    if stop_requested():
+        answer.note = "not evaluated: the run was interrupted"
+        return True
+    if session.remaining() is not None and session.remaining() <= 0:
+        answer.note = "time budget used up"
+        return True
+    return False
+
+
+def _solve(session: Session, network: Network, answer: _Answer, start=None) -> None:
     outcome = session.solve(start)
     answer.status = outcome.status
     if outcome.has_plan:
@@ -165,7 +189,7 @@ def _solve(session: ModelSession, network: Network, answer: _Answer, start=None)
         answer.note = "no feasible plan: the plan cannot do without this"
 
 
-def _ask_cap(session: ModelSession, network: Network, family: str, index, cap: float,
+def _ask_cap(session: Session, network: Network, family: str, index, cap: float,
              use: float, start, reference: float) -> list[_Answer]:
     """Cap removed, then (only if that saves anything) cap + 1 unit; both start from
     the plan, which stays feasible when a cap is relaxed. Relaxing by one unit
@@ -175,25 +199,18 @@ def _ask_cap(session: ModelSession, network: Network, family: str, index, cap: f
     label = f"{'/'.join(index) if isinstance(index, tuple) else index} {CAP_FAMILIES[family]}"
     removed = _Answer("cap removed", label, cap=cap, use=use)
     raised = _Answer("cap + 1 unit", label, cap=cap, use=use)
-    original = constraint.expr
     for answer, change in ((removed, "remove"), (raised, "raise")):
         if change == "raise" and removed.outcome is not None and _same(
                 removed.outcome.summary["objective"], reference):
             raised.outcome, raised.status = removed.outcome, removed.status
             raised.note = "removing the cap saves nothing, so one more unit saves nothing"
             continue
-        if session.remaining() is not None and session.remaining() <= 0:
-            answer.note = "time budget used up"
+        if _out_of_time(session, answer):
             continue
-        try:
-            if change == "raise":
-                constraint.set_value((None, constraint.body, cap + 1))
-            else:
-                constraint.deactivate()
+        lower, upper = session.row_bounds(constraint)
+        changed = (lower, upper + 1) if change == "raise" else (-math.inf, math.inf)
+        with session.row_bounds_changed(constraint, *changed):
             _solve(session, network, answer, start)
-        finally:
-            constraint.set_value(original)
-            constraint.activate()
         if change == "remove" and answer.outcome is not None:
             answer.use = _cap_use(answer.outcome, family, index)
     return [raised, removed]

@@ -6,19 +6,19 @@ metric is one of
 
 - ``avg_hours`` = Σ_A h_sr·x_sr / Q, with Q = Σ_R q_r (every row is served in
   full, so Σ x = Q). "avg_hours ≤ ε" is the linear constraint
-  ``pareto_avg_hours``: Σ_A (h_sr / Q)·x_sr ≤ ε, with ε the mutable Param
-  ``pareto_epsilon`` (hours);
+  ``pareto_avg_hours``: Σ_A (h_sr / Q)·x_sr ≤ ε (hours), one row added to the
+  session whose upper bound is set to ε for each point (free for none);
 - ``max_hours`` = the longest arc in use. "max_hours ≤ ε" is an upper bound of
   0 on x_sr for every arc with h_sr > ε (arcs are pruned, nothing is added).
   The metric only takes arc-hour values, so ε is rounded down to one.
 
-Points (one model, built once; only a bound or the objective changes between
-solves, and each solve starts from the best plan already known to satisfy its
-bound):
+Points (one model, built once and handed to HiGHS once; only a bound or the
+objective changes in place between solves, and each solve starts from the best
+plan already known to satisfy its bound):
 
 1. the cost-optimal plan (no bound);
 2. the fastest plan, cheapest among the fastest: for avg_hours, minimise the
-   metric (objective ``pareto_metric``), then minimise cost with
+   metric (the session's objective set to it for one solve), then minimise cost with
    ε = that minimum + tolerance; for max_hours, the smallest arc-hour level at
    which a plan exists (bisection over the levels, each a cost-minimising solve);
 3. POINTS − 2 plans between, the cheapest with metric ≤ ε for ε evenly spaced
@@ -43,12 +43,11 @@ import pyomo.environ as pyo
 
 from ..errors import HuboptError, Issue
 from ..inputs.instance import Scenario
-from ..model.build import build_model
 from ..model.checks import presolve_findings
 from ..model.network import ModuleKey, Network, build_network
 from ..outputs.results import Plan, extract_plan
-from ..solver.session import ModelSession
-from ..solver.sizing import DEFAULT_MEMORY_BUDGET_MB, check_memory_budget
+from ..solver.session import Session, SolveOptions, open_session
+from ..solver.sizing import DEFAULT_MEMORY_BUDGET_MB
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +108,16 @@ class Frontier:
 
 def pareto(scenario: Scenario, points: int = 5, metric: str = "avg_hours", *,
            time_limit: float | None = None, mip_gap: float | None = None,
-           threads: int | None = None, verbose: bool = False) -> Frontier:
+           threads: int | None = None, verbose: bool = False,
+           memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB,
+           strong_links: str | int = "auto") -> Frontier:
     """The cost/time frontier of ``scenario`` with at most ``points`` points.
 
-    ``time_limit`` applies to each solve. Raises :class:`NoFrontier` when the
-    scenario has no plan at all.
+    ``time_limit`` applies to each solve; the model goes through the same steps as
+    :func:`hubopt.solve` (``memory_budget_mb``, row selection with ``strong_links``,
+    the solve guard). A stop (Ctrl-C, SIGTERM, memory) ends the sweep with the
+    points found so far. Raises :class:`NoFrontier` when the scenario has no plan
+    at all.
     """
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, not {metric!r}")
@@ -126,13 +130,18 @@ def pareto(scenario: Scenario, points: int = 5, metric: str = "avg_hours", *,
     findings = presolve_findings(network)
     if findings:
         raise NoFrontier("infeasible", findings)
-    check_memory_budget(network, DEFAULT_MEMORY_BUDGET_MB)  # refused before it is built
-    model = build_model(network)
-    add_pareto_bound(model, network)
-    session = ModelSession(
-        model, time_limit=settings.time_limit_seconds if time_limit is None else time_limit,
-        mip_gap=settings.mip_gap if mip_gap is None else mip_gap,
-        threads=settings.threads if threads is None else threads, verbose=verbose)
+    options = SolveOptions.of(settings, time_limit=time_limit, mip_gap=mip_gap,
+                              threads=threads, verbose=verbose,
+                              memory_limit_mb=memory_budget_mb, strong_links=strong_links)
+    session, _, _ = open_session(network, (), options)
+    try:
+        return _trace(session, network, scenario, points, metric, started)
+    finally:
+        session.close()
+
+
+def _trace(session: Session, network: Network, scenario: Scenario, points: int, metric: str,
+           started: float) -> Frontier:
     sweep = _Sweep(session, network, metric)
 
     first = sweep.solve(None, "cost-optimal")
@@ -143,6 +152,10 @@ def pareto(scenario: Scenario, points: int = 5, metric: str = "avg_hours", *,
     low, high = fastest.metric, first.metric
     if high - low > _tolerance(high):
         for i in range(1, points - 1):
+            if sweep.stopped:
+                log.warning("pareto: stopped (%s); the frontier has the points found so far",
+                            sweep.stopped)
+                break
             epsilon = low + (high - low) * i / (points - 1)
             point = sweep.solve(epsilon, "epsilon")
             if point is not None:
@@ -154,40 +167,39 @@ def pareto(scenario: Scenario, points: int = 5, metric: str = "avg_hours", *,
     frontier.run = {"points_requested": points, "metric": metric, "solves": session.solves,
                     "solve_seconds": session.seconds,
                     "total_seconds": time.perf_counter() - started,
-                    "mip_gap_requested": session.mip_gap,
-                    "time_limit_seconds_per_solve": session.time_limit}
+                    "mip_gap_requested": session.options.mip_gap,
+                    "time_limit_seconds_per_solve": session.options.time_limit,
+                    "strong_link_rows": None if session.links is None else session.links.kept,
+                    "highs_options": session.highs_options or None,
+                    "stopped_by": sweep.stopped}
     log.info("pareto: %d point(s) from %d solve(s), %d dropped as dominated or duplicate "
              "(%.1f s)", len(kept), session.solves, frontier.dropped, frontier.run["total_seconds"])
     return frontier
 
 
-def add_pareto_bound(model, network: Network) -> None:
-    """``pareto_epsilon`` (mutable, hours), ``pareto_avg_hours``: Σ_A (h/Q)·x ≤ ε, and the
-    objective ``pareto_metric`` = Σ_A (h/Q)·x (deactivated). ε starts at the longest
-    arc, where the bound is slack."""
+def average_hours(model, network: Network):
+    """Σ_A (h_sr / Q)·x_sr: the quantity-weighted average resupply time (h), Q the
+    total demand (units/period)."""
     total = sum(d.quantity for d in network.demand.values())
-    longest = max((a.hours for a in network.arcs.values()), default=0.0)
-    model.pareto_epsilon = pyo.Param(mutable=True, initialize=longest + 1.0,
-                                     doc="bound on avg_hours (h)")
-    average = sum(network.arcs[a].hours / total * model.x[a] for a in model.A
-                  if network.arcs[a].hours)
-    model.pareto_avg_hours = pyo.Constraint(expr=average <= model.pareto_epsilon)
-    model.pareto_avg_hours.deactivate()
-    model.pareto_metric = pyo.Objective(expr=average, sense=pyo.minimize)
-    model.pareto_metric.deactivate()
+    return sum(network.arcs[a].hours / total * model.x[a] for a in model.A
+               if network.arcs[a].hours)
 
 
 class _Sweep:
     """The solves of one frontier on one model: bounds set, plans read, starts kept."""
 
-    def __init__(self, session: ModelSession, network: Network, metric: str):
+    def __init__(self, session: Session, network: Network, metric: str):
         self.session = session
         self.network = network
         self.metric = metric
         self.model = session.model
         self.known: list[tuple[float, dict]] = []   # (metric, variable values) of plans found
         self.last_status = ""
+        self.stopped: str | None = None             # memory_limit or interrupted, once stopped
         self.levels = sorted({a.hours for a in network.arcs.values()})
+        self.average = average_hours(self.model, network)
+        # pareto_avg_hours: Σ_A (h/Q)·x ≤ ε, a row that is free (no bound) until ε is set
+        self.bound_row = session.add_row(self.average) if metric == "avg_hours" else None
 
     def solve(self, epsilon: float | None, role: str) -> ParetoPoint | None:
         """The cheapest plan with metric ≤ ``epsilon`` (None = no bound), or None."""
@@ -197,6 +209,7 @@ class _Sweep:
         start = self._start(epsilon)
         outcome = self.session.solve(start)
         self.last_status = outcome.status
+        self.stopped = self.stopped or outcome.stopped_by
         if not outcome.has_plan:
             if role == "epsilon":
                 log.warning("pareto: no plan with %s <= %.4g h (%s)", self.metric, epsilon,
@@ -213,21 +226,19 @@ class _Sweep:
     def fastest(self, first: ParetoPoint) -> ParetoPoint:
         """The fastest plan, cheapest among the fastest."""
         if self.metric == "avg_hours":
-            self.model.objective.deactivate()
-            self.model.pareto_metric.activate()
             self._bound(None)
-            outcome = self.session.solve(self._start(None))
-            self.model.pareto_metric.deactivate()
-            self.model.objective.activate()
-            if not outcome.has_plan:   # cannot happen after a feasible first solve
+            with self.session.objective(self.average):
+                outcome = self.session.solve(self._start(None))
+            self.stopped = self.stopped or outcome.stopped_by
+            if not outcome.has_plan or self.stopped:
                 return first
-            best = float(pyo.value(self.model.pareto_metric))
+            best = float(pyo.value(self.average))
             point = self.solve(best + _tolerance(best), "fastest")
             return point if point is not None else first
         # max_hours: bisection over the arc-hour levels up to the cost-optimal metric
         high = bisect.bisect_right(self.levels, first.metric + _tolerance(first.metric)) - 1
         low, best = 0, first
-        while low < high:
+        while low < high and not self.stopped:
             middle = (low + high) // 2
             point = self.solve(self.levels[middle], "fastest")
             if point is None:
@@ -243,16 +254,13 @@ class _Sweep:
     def _bound(self, epsilon: float | None) -> None:
         model = self.model
         if self.metric == "avg_hours":
-            if epsilon is None:
-                model.pareto_avg_hours.deactivate()
-            else:
-                model.pareto_epsilon.set_value(epsilon)
-                model.pareto_avg_hours.activate()
+            self.session.set_row_bounds(self.bound_row, -math.inf,
+                                        math.inf if epsilon is None else epsilon)
             return
         limit = math.inf if epsilon is None else epsilon + _tolerance(epsilon)
         for key in model.A:
-            var = model.x[key]
-            var.setub(0.0 if self.network.arcs[key].hours > limit else None)
+            upper = 0.0 if self.network.arcs[key].hours > limit else None
+            self.session.set_bounds(model.x[key], 0.0, upper)
 
     def _start(self, epsilon: float | None) -> dict | None:
         """Values of the last plan found that satisfies the bound."""

@@ -22,8 +22,8 @@ from openpyxl.chart import Reference, ScatterChart, Series
 from openpyxl.chart.marker import Marker
 from openpyxl.utils import get_column_letter
 
-from ..api import run_record
 from ..files.xlsx import save_atomically
+from ..outputs.record import run_record
 from ..outputs.writer import header_row, put
 from .pareto import Frontier, module_changes
 

@@ -39,7 +39,7 @@ import pyomo.environ as pyo
 from ..model.build import arc_unit_cost
 from ..model.network import Network
 from ..outputs.results import FLOW_TOLERANCE, Plan
-from ..solver.outcome import solve_model
+from ..solver.session import Session, SolveOptions
 
 BASE_COLUMNS = ("rank", "site_id", "name", "country", "unserved", "unserved_share")
 TAIL_COLUMNS = ("avg_hours_rise", "max_hours_rise", "cost_rise")
@@ -136,16 +136,17 @@ def reroute(network: Network, capacity: dict[tuple[str, str], float], lost: str,
         rule=lambda m, s, k: sum(m.x[a] for a in out[(s, k)]) <= capacity[(s, k)])
     shortfall = sum(network.demand[r].priority * model.u[r] for r in model.R)
     model.shortfall = pyo.Objective(expr=shortfall, sense=pyo.minimize)
-    first = solve_model(model, time_limit=time_limit, mip_gap=0.0)
-    if not first.has_plan:
-        raise RuntimeError(f"stress LP for the loss of {lost} ended {first.status}")
-    least = float(first.objective)
-    model.shortfall.deactivate()
-    model.hold_shortfall = pyo.Constraint(
-        expr=shortfall <= least + PHASE_TOLERANCE * max(1.0, least))
-    model.flow_cost = pyo.Objective(
-        expr=sum(arc_unit_cost(network, a) * model.x[a] for a in model.A), sense=pyo.minimize)
-    second = solve_model(model, time_limit=time_limit, mip_gap=0.0)
+    session = Session(model, SolveOptions(time_limit=time_limit, mip_gap=0.0))
+    try:
+        first = session.solve()
+        if not first.has_plan:
+            raise RuntimeError(f"stress LP for the loss of {lost} ended {first.status}")
+        least = float(first.objective)
+        session.add_row(shortfall, upper=least + PHASE_TOLERANCE * max(1.0, least))
+        session.set_objective(sum(arc_unit_cost(network, a) * model.x[a] for a in model.A))
+        second = session.solve()
+    finally:
+        session.close()
     if not second.has_plan:
         raise RuntimeError(f"stress LP for the loss of {lost} ended {second.status}")
     return {a: float(pyo.value(model.x[a])) for a in model.A if pyo.value(model.x[a]) > 0}
