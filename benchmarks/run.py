@@ -58,7 +58,9 @@ def solve_published(key: str, time_limit: float, threads: int = 0) -> dict:
     started = time.perf_counter()
     scenario = load_instance(key)
     read_seconds = time.perf_counter() - started
-    plan = hubopt.solve(scenario, time_limit=time_limit, mip_gap=0.0, threads=threads or None)
+    # no memory limit: the proofs of some Yang instances need up to 14 GB of search tree
+    plan = hubopt.solve(scenario, time_limit=time_limit, mip_gap=0.0, threads=threads or None,
+                        memory_budget_mb=None)
     return {"instance": key, "threads": threads, "status": plan.status,
             "objective": plan.summary["objective"],
             "bound_gap": plan.summary["mip_gap"], "read_seconds": read_seconds,

@@ -1,8 +1,9 @@
 """Hand a built Pyomo model to HiGHS in bulk: one matrix, one ``passModel``.
 
 Pyomo's persistent HiGHS interface walks every constraint with
-``generate_standard_repn``, keeps per-variable reference bookkeeping for later updates and adds rows to HiGHS in pieces;
-on the theatre instance that costs more than building the model. This module
+``generate_standard_repn``, keeps per-variable reference bookkeeping for later
+updates and adds rows to HiGHS in pieces; on the theatre instance that costs
+more than building the model. This module
 reads the same Pyomo model — the formulation stays defined once, in
 :mod:`hubopt.model` — into compressed-column arrays and passes them to a
 ``highspy.Highs`` at once.

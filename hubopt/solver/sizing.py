@@ -15,19 +15,19 @@ contributor pairs):
   + 2|M| + |M| + |S| site links + |A| objective (+ 3|A| single sourcing,
   + Σ_A |M(s,k)| redundancy) + |CS| + |CF| + 2|M| contributors.
 
-When the direct hand-off will select ``strong_link`` rows (more than 100,000
-arcs, :mod:`hubopt.strong_links`), the model keeps them as arrays and HiGHS
+When the hand-off will select ``strong_link`` rows (more than 100,000 arcs,
+:mod:`hubopt.solver.rows`), the model keeps them as data and HiGHS
 gets about ``PER_DEMAND`` of them per demand row: rows and nonzeros count
 min(|A|, PER_DEMAND·|R|) strong_link rows, and the arrays add 150 bytes per arc.
 
 Memory (bytes) ≈ 10 MB + 2,200·variables + 2,000·rows + 360·nonzeros: Pyomo's
-components and expressions, the solver interface's copy and HiGHS's own
-model, fitted to the growth of peak resident memory over models of 6·10³ to
+components and expressions, the compiled matrix and HiGHS's own model, fitted to the growth of peak resident memory over models of 6·10³ to
 3·10⁵ nonzeros (``python -m benchmarks.memory`` prints estimate against
 measurement; within 10 % on those runs). It is an estimate to refuse the
 hopeless, not a promise: branch and bound adds memory that grows with the
-search. The default budget is 4,000 MB (about 1.5 million variables);
-``solve(memory_budget_mb=...)`` or ``--max-memory-mb`` changes it.
+search, which the solve guard (:mod:`hubopt.solver.guard`) watches against the
+same limit while HiGHS runs. The default budget is 4,000 MB (about 1.5 million
+variables); ``solve(memory_budget_mb=...)`` or ``--max-memory-mb`` changes it.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ BYTES_PER_VARIABLE = 2_200
 BYTES_PER_ROW = 2_000
 BYTES_PER_NONZERO = 360
 BASE_BYTES = 10 * MB
-BYTES_PER_ARRAY_LINK = 150      # a strong_link row kept as arrays (StrongLinkRows)
+BYTES_PER_ARRAY_LINK = 150      # a strong_link row kept as data (rows.LinkTerms)
 DEFAULT_MEMORY_BUDGET_MB = 4_000.0
 
 
