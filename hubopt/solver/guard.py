@@ -109,6 +109,9 @@ def run_guarded(highs: highspy.Highs, memory_limit_mb: float | None = None, *,
             failure.append(exc)
     worker = threading.Thread(target=run, name="highs", daemon=True)
     reason = None
+    if _stop.is_set():          # asked to stop before the run: HiGHS stops at its first check
+        reason = "interrupted"
+        stop.set()
     peak = memory()
     worker.start()
     try:

@@ -21,9 +21,10 @@ gets about ``PER_DEMAND`` of them per demand row: rows and nonzeros count
 min(|A|, PER_DEMAND·|R|) strong_link rows, and the arrays add 150 bytes per arc.
 
 Memory (bytes) ≈ 10 MB + 2,200·variables + 2,000·rows + 360·nonzeros: Pyomo's
-components and expressions, the compiled matrix and HiGHS's own model, fitted to the growth of peak resident memory over models of 6·10³ to
-3·10⁵ nonzeros (``python -m benchmarks.memory`` prints estimate against
-measurement; within 10 % on those runs). It is an estimate to refuse the
+components and expressions, the compiled matrix and HiGHS's own model, fitted
+to the growth of peak resident memory over models of 6·10³ to 3·10⁵ nonzeros
+(``python -m benchmarks.memory`` prints estimate against measurement; within
+10 % on those runs). It is an estimate to refuse the
 hopeless, not a promise: branch and bound adds memory that grows with the
 search, which the solve guard (:mod:`hubopt.solver.guard`) watches against the
 same limit while HiGHS runs. The default budget is 4,000 MB (about 1.5 million
