@@ -119,3 +119,14 @@ def test_the_readme_layout_table_names_every_stage_folder():
     folders = sorted(path.parent.name for path in PACKAGE.glob("*/__init__.py"))
     missing = [folder for folder in folders if f"`hubopt/{folder}/`" not in readme]
     assert not missing, missing
+
+
+def test_the_result_reader_describes_the_sheets_the_writer_writes():
+    from hubopt.outputs.mapdata import LOCATION_COLUMNS, LOCATIONS_SHEET
+    from hubopt.outputs.reading import RESULT_SHEETS
+    from hubopt.outputs.results import TABLE_COLUMNS
+
+    for title in ("Hubs", "Flows", "Sectors"):
+        assert [c.name for c in RESULT_SHEETS[title].columns] == \
+            list(TABLE_COLUMNS[title.lower()])
+    assert [c.name for c in RESULT_SHEETS[LOCATIONS_SHEET].columns] == list(LOCATION_COLUMNS)

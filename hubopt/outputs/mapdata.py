@@ -10,14 +10,12 @@ objects.
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Issue
-from ..inputs.guard import check_input_file
+from .reading import read_result_book
 from .results import TABLE_COLUMNS, Plan
 
 LOCATION_COLUMNS = ("kind", "id", "name", "country", "latitude", "longitude", "threat",
@@ -84,67 +82,14 @@ def map_data_from_workbook(path: str | Path) -> MapData:
     Raises InputError (exit 3) when the file is not an Excel workbook or not a
     result workbook with a Locations sheet.
     """
-    path = Path(path)
-    where = path.name
-    if not path.is_file():
-        raise InputError([Issue("error", where, "no such file.",
-                                "Give the result workbook that hubopt solve wrote.")])
-    check_input_file(path)  # size caps, zip bombs, non-xlsx: before any parser (guard.py)
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError) as error:
-        raise InputError([Issue("error", where, f"cannot be read as an Excel workbook ({error}).",
-                                "Give the .xlsx result workbook that hubopt solve wrote.")]) \
-            from None
-    missing = [name for name in ("Summary", LOCATIONS_SHEET) if name not in sheets]
-    if missing:
-        raise InputError([Issue(
-            "error", where, f"is not a hubopt result workbook: no {' or '.join(missing)} sheet.",
-            "Give a result workbook written by hubopt solve (re-solve the scenario if it was "
-            "written by a hubopt without maps).")])
-    tables = {name: frame.rename(columns=_normalise) for name, frame in sheets.items()}
-    summary_frame = tables["Summary"]
-    if not {"key", "value"} <= set(summary_frame.columns):
-        raise InputError([Issue("error", f"{where} Summary", "has no key/value columns.",
-                                "Give a result workbook written by hubopt solve.")])
-    summary = dict(zip(summary_frame["key"], summary_frame["value"]))
-    locations = tables[LOCATIONS_SHEET]
-    absent = [c for c in LOCATION_COLUMNS if c not in locations.columns]
-    if absent:
-        raise InputError([Issue("error", f"{where} {LOCATIONS_SHEET}",
-                                f"misses column(s) {', '.join(absent)}.",
-                                "Give a result workbook written by hubopt solve.")])
-    for column in ("usable", "open"):
-        locations[column] = locations[column].map(lambda v: v is True or str(v).lower() == "yes")
-    for column in ("id", "name", "country", "kind"):
-        locations[column] = locations[column].map(_text)
-
-    def table(sheet: str, name: str) -> pd.DataFrame:
-        frame = tables.get(sheet)
-        columns = list(TABLE_COLUMNS[name])
-        if frame is None or not set(columns) <= set(frame.columns):
-            return pd.DataFrame(columns=columns)
-        frame = frame[columns].copy()
-        for column in ("site_id", "sector_id", "service", "name", "size"):
-            if column in frame:
-                frame[column] = frame[column].map(_text)
-        return frame
-
-    return _assemble(summary, locations, table("Hubs", "hubs"), table("Flows", "flows"),
-                     table("Sectors", "sectors"))
-
-
-def _normalise(header) -> str:
-    from ..inputs.reader import normalise_header
-    return normalise_header(header)
-
-
-def _text(value) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    book = read_result_book(path, needs=("Summary", LOCATIONS_SHEET),
+                            wants=("Hubs", "Flows", "Sectors"),
+                            fix="Give a result workbook written by hubopt solve (re-solve "
+                                "the scenario if it was written by a hubopt without maps).")
+    locations = book.table(LOCATIONS_SHEET)[list(LOCATION_COLUMNS)]
+    return _assemble(book.summary, locations, book.table("Hubs")[list(TABLE_COLUMNS["hubs"])],
+                     book.table("Flows")[list(TABLE_COLUMNS["flows"])],
+                     book.table("Sectors")[list(TABLE_COLUMNS["sectors"])])
 
 
 def _assemble(summary: dict, locations: pd.DataFrame, hubs: pd.DataFrame, flows: pd.DataFrame,

@@ -23,8 +23,8 @@ from openpyxl.utils import get_column_letter
 from ..errors import InputError, Issue, UsageError
 from ..files.xlsx import save_atomically
 from ..inputs.guard import check_input_file
-from ..inputs.reader import normalise_header
 from ..model.network import ModuleKey
+from ..outputs.reading import read_result_book
 from ..outputs.results import SUMMARY_KEYS, Plan
 from ..outputs.writer import header_row, put
 
@@ -84,41 +84,14 @@ def workbook_kind(path: Path) -> str:
 
 
 def read_result(path: str | Path, label: str | None = None) -> Case:
-    """A result workbook's Summary figures and open modules (Hubs sheet)."""
+    """A result workbook's Summary figures and open modules (Hubs sheet), read by
+    :func:`hubopt.outputs.reading.read_result_book`."""
     path = Path(path)
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheets = {name.strip().lower(): name for name in book.sheetnames}
-        summary = _key_values(book[sheets["summary"]], path.name)
-        modules: set[ModuleKey] = set()
-        if "hubs" in sheets:
-            modules = _modules(book[sheets["hubs"]], path.name)
-    finally:
-        book.close()
-    return Case(label or path.stem, summary, modules, str(path))
-
-
-def _key_values(sheet, file: str) -> dict[str, Any]:
-    rows = sheet.iter_rows(values_only=True)
-    header = [normalise_header(v) for v in next(rows, ())]
-    if header[:2] != ["key", "value"]:
-        raise InputError([Issue("error", f"{file} Summary!A1", f"expected the headers key, "
-                                f"value; found {header[:2]}.",
-                                "Give a result workbook written by hubopt solve.")])
-    return {str(r[0]).strip(): r[1] for r in rows if r and r[0] is not None}
-
-
-def _modules(sheet, file: str) -> set[ModuleKey]:
-    rows = sheet.iter_rows(values_only=True)
-    header = [normalise_header(v) for v in next(rows, ())]
-    missing = [c for c in HUBS_COLUMNS if c not in header]
-    if missing:
-        raise InputError([Issue("error", f"{file} Hubs!1", f"missing column(s) "
-                                f"{', '.join(missing)}.",
-                                "Give a result workbook written by hubopt solve.")])
-    index = [header.index(c) for c in HUBS_COLUMNS]
-    return {tuple(_identifier(r[i]) for i in index) for r in rows
-            if r and r[index[0]] is not None}
+    book = read_result_book(path, needs=("Summary",), wants=("Hubs",),
+                            fix="Give a result workbook written by hubopt solve.")
+    hubs = book.table("Hubs")
+    modules = {(row.site_id, row.service, row.size) for row in hubs.itertuples(index=False)}
+    return Case(label or path.stem, book.summary, modules, str(path))
 
 
 def _identifier(value: Any) -> str:
