@@ -31,33 +31,6 @@ def _model(name):
     return build_model(build_network(scenario()), previous, elastic=elastic)
 
 
-def _row_name(name: str) -> str:
-    """A row's name without the LP writer's sense prefix: demand(K_goods) for
-    c_e_demand(K_goods)_."""
-    match = _ROW.match(name)
-    return match.group(2) if match else name
-
-
-def _by_name(lp, column_names, row_names):
-    """Columns, rows and matrix of a HighsLp keyed by Pyomo names (order-free)."""
-    columns = {column_names[j]: (lp.col_lower_[j], lp.col_upper_[j], lp.col_cost_[j],
-                                 int(lp.integrality_[j]) if len(lp.integrality_) else 0)
-               for j in range(lp.num_col_)}
-    rows = {row_names[i]: (lp.row_lower_[i], lp.row_upper_[i]) for i in range(lp.num_row_)}
-    matrix = lp.a_matrix_
-    assert matrix.format_ == highspy.MatrixFormat.kColwise
-    entries = {}
-    for j in range(lp.num_col_):
-        for k in range(matrix.start_[j], matrix.start_[j + 1]):
-            if matrix.value_[k] != 0:
-                entries[(row_names[matrix.index_[k]], column_names[j])] = matrix.value_[k]
-    return columns, rows, entries, lp.offset_
-
-
-def _approx(mapping):
-    return {key: pytest.approx(value, rel=1e-12, abs=1e-12) for key, value in mapping.items()}
-
-
 _ROW = re.compile(r"^(c_e|c_l|c_u|r_l|r_u)_(.*)_$")
 
 

@@ -71,7 +71,9 @@ COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {
 
 SUMMARY_MEANING: dict[str, str] = {
     "scenario": "Scenario name (Settings scenario_name).",
-    "status": "optimal; time_limit = feasible plan, not proven optimal; infeasible; no_solution.",
+    "status": "optimal; time_limit, memory_limit or interrupted = the best plan found when "
+              "the time limit, the memory limit (--max-memory-mb) or Ctrl-C/SIGTERM stopped "
+              "the solve, not proven optimal (see mip_gap); infeasible; no_solution.",
     "objective": "The minimised value: total_cost + time_cost + risk_cost + stability_cost.",
     "total_cost": "hub_cost + transport_cost (currency).",
     "hub_cost": "Site costs plus module fixed costs of the open hubs (currency/year).",
