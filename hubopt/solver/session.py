@@ -176,6 +176,14 @@ class Session:
                        highs_options=self.highs_options, peak_memory_mb=report.peak_mb,
                        start=read_start_report(text, len(start)) if start else None)
 
+    def forget_solution(self) -> None:
+        """Drop HiGHS's solution and basis, keeping the model: the next solve starts
+        from scratch, with presolve. For an LP whose objective changed entirely (a
+        second phase), a warm start from the old basis skips presolve and can be far
+        slower than solving afresh (the stress test at theatre scale: minutes per
+        lost site, against seconds)."""
+        self.highs.clearSolver()
+
     def snapshot(self) -> ComponentMap:
         """The last plan's value of every column's variable (a MIP start)."""
         if self._values is None:

@@ -144,6 +144,7 @@ def reroute(network: Network, capacity: dict[tuple[str, str], float], lost: str,
         least = float(first.objective)
         session.add_row(shortfall, upper=least + PHASE_TOLERANCE * max(1.0, least))
         session.set_objective(sum(arc_unit_cost(network, a) * model.x[a] for a in model.A))
+        session.forget_solution()
         second = session.solve()
     finally:
         session.close()
