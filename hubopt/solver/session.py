@@ -178,10 +178,9 @@ class Session:
 
     def forget_solution(self) -> None:
         """Drop HiGHS's solution and basis, keeping the model: the next solve starts
-        from scratch, with presolve. For an LP whose objective changed entirely (a
-        second phase), a warm start from the old basis skips presolve and can be far
-        slower than solving afresh (the stress test at theatre scale: minutes per
-        lost site, against seconds)."""
+        from scratch, with presolve, as a new HiGHS would. For an LP whose objective
+        changed entirely (a lexicographic second phase) the old basis is no better a
+        start than none, and a warm start skips presolve."""
         self.highs.clearSolver()
 
     def snapshot(self) -> ComponentMap:
