@@ -37,13 +37,8 @@ MB = 1_000_000
 _stop = threading.Event()
 
 
-def request_stop() -> None:
-    """Ask the running solve, and every stage after it, to stop (as SIGTERM does)."""
-    _stop.set()
-
-
 def stop_requested() -> bool:
-    """Whether Ctrl-C, SIGTERM or :func:`request_stop` asked this process to stop."""
+    """Whether Ctrl-C or SIGTERM asked this process to stop."""
     return _stop.is_set()
 
 

@@ -41,7 +41,7 @@ from ..errors import SolverError
 from ..model.build import build_model
 from ..model.network import ModuleKey, Network
 from .guard import run_guarded
-from .handoff import CompiledLp, compile_lp, linear_terms, new_highs
+from .handoff import compile_lp, linear_terms, new_highs
 from .heap import release_free_heap
 from .highs_log import LogWatcher
 from .outcome import SolveOutcome, classify, read_start_report
@@ -124,6 +124,9 @@ class Session:
         self._columns: dict[int, int] | None = None
         self._rows: dict[int, int] | None = None
         self._cost = compiled.cost.copy()
+        # row bounds as HiGHS holds them (asking HiGHS would copy the whole LP per question)
+        self._row_lower = compiled.row_lower.copy()
+        self._row_upper = compiled.row_upper.copy()
         self._offset = compiled.offset
         self.solves = 0
         self.seconds = 0.0
@@ -246,12 +249,13 @@ class Session:
         """(lower, upper) of ``row`` as HiGHS holds it now (constants moved to the
         bounds: lower ≤ Σ a·x ≤ upper)."""
         i = self.row(row)
-        lp = self.highs.getLp()
-        return float(lp.row_lower_[i]), float(lp.row_upper_[i])
+        return float(self._row_lower[i]), float(self._row_upper[i])
 
     def set_row_bounds(self, row: Row, lower: float, upper: float) -> None:
         """Set lower ≤ Σ a·x ≤ upper on ``row``; (−inf, inf) drops it in effect."""
-        self.highs.changeRowBounds(self.row(row), float(lower), float(upper))
+        i = self.row(row)
+        self.highs.changeRowBounds(i, float(lower), float(upper))
+        self._row_lower[i], self._row_upper[i] = lower, upper
 
     @contextmanager
     def row_bounds_changed(self, row: Row, lower: float, upper: float) -> Iterator[None]:
@@ -270,7 +274,9 @@ class Session:
         index = np.array([self.column(var) for var in variables], dtype=np.int32)
         self.highs.addRow(lower - constant, upper - constant, len(index), index,
                           coefficients.astype(np.double))
-        return self.highs.getNumRow() - 1
+        self._row_lower = np.append(self._row_lower, lower - constant)
+        self._row_upper = np.append(self._row_upper, upper - constant)
+        return len(self._row_lower) - 1
 
     def set_objective(self, expr) -> None:
         """Minimise ``expr`` (linear in the model's variables) from now on."""
@@ -343,5 +349,5 @@ def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,
         session.close()
 
 
-__all__ = ["LARGE_MODEL_OPTIONS", "CompiledLp", "Session", "SolveOptions", "open_session",
+__all__ = ["LARGE_MODEL_OPTIONS", "Session", "SolveOptions", "open_session",
            "solve_model"]

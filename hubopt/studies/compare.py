@@ -94,12 +94,6 @@ def read_result(path: str | Path, label: str | None = None) -> Case:
     return Case(label or path.stem, book.summary, modules, str(path))
 
 
-def _identifier(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 SolveInput = Callable[[Path, dict[str, str]], Plan]   # (input workbook, overrides) → plan
 
 
