@@ -33,6 +33,7 @@ from .solver.highs_log import search_milestones
 from .solver.outcome import STOP_REASONS, SolveOutcome
 from .solver.session import Session, SolveOptions, open_session
 from .solver.sizing import DEFAULT_MEMORY_BUDGET_MB, check_memory_budget
+from .studies.burden import share_burden
 from .studies.changes import plan_changes
 from .studies.diagnosis import diagnose
 from .studies.stress import resilience_table, stress_test
@@ -178,6 +179,10 @@ def _plan_of(session: Session, network: Network, outcome: SolveOutcome,
         clock = time.perf_counter()
         plan = extract_plan(session.model, network, outcome)
         timings["extract_seconds"] = time.perf_counter() - clock
+        if scenario.contributors:
+            clock = time.perf_counter()
+            plan = share_burden(plan, network)
+            timings["burden_seconds"] = time.perf_counter() - clock
         return plan
     if outcome.status == "infeasible":
         session.close()      # the diagnosis builds a model of its own

@@ -172,9 +172,17 @@ def test_contributor_charts_and_example_map(tmp_path):
     book = load_workbook(out)
     refs = [chart_references(c) for c in book["Charts"]._charts]
     n = len(plan.contributors) + 1
-    assert refs[3] == [f"'Contributors'!$C$2:$C${n}", f"'Contributors'!$B$2:$B${n}",
-                       f"'Contributors'!$D$2:$D${n}", f"'Contributors'!$B$2:$B${n}"]
-    assert refs[4][0] == f"'Contributors'!$E$2:$E${n}"
+    # staff, its fair share and max_staff; funding, its fair share and max_budget
+    header = [cell.value for cell in book["Contributors"][1]]
+    assert [header[i] for i in (2, 5, 6)] == [
+        "staff [personnel]", "staff_fair_share [personnel]", "max_staff [personnel]"]
+    assert [header[i] for i in (8, 11, 12)] == [
+        "funding [currency/year]", "money_fair_share [currency/year]",
+        "max_budget [currency/year]"]
+    names = f"'Contributors'!$B$2:$B${n}"
+    assert refs[3] == [f"'Contributors'!${c}$2:${c}${n}" if i % 2 == 0 else names
+                       for c in "CFG" for i in (0, 1)]
+    assert refs[4][::2] == [f"'Contributors'!${c}$2:${c}${n}" for c in "ILM"]
     # Redrawn from the workbook alone, the map data equal the plan's.
     from_book = mapdata.map_data_from_workbook(out)
     from_plan = mapdata.map_data_from_plan(plan)

@@ -39,6 +39,7 @@ class Settings:
     readiness_weeks: float | None = None
     max_arcs_per_demand: int | None = None
     stability_penalty: float = 0.0
+    burden_sharing: str = "proportional"
     time_limit_seconds: float = 600.0
     mip_gap: float = 0.0001
     threads: int = 0
@@ -148,6 +149,8 @@ class Contributor:
     name: str | None = None
     max_staff: float | None = None
     max_budget: float | None = None
+    staff_share: float | None = None   # weight of §3.1a; None: from the caps
+    money_share: float | None = None
     row: int | None = None
 
 

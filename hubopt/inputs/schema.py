@@ -161,6 +161,13 @@ SETTINGS: tuple[Setting, ...] = (
             lower=1),
     Setting("stability_penalty", "number", 0.0, "currency per module",
             "Cost per module opened or closed relative to the previous plan.", lower=0),
+    Setting("burden_sharing", "choice", "proportional", "",
+            "Who staffs and funds each open hub once the plan is chosen. proportional: each "
+            "contributor carries personnel and money in proportion to its staff_share and "
+            "money_share (Contributors), as far as its caps and permissions allow, so that "
+            "no contributor carries more per share than it must; none: whatever split the "
+            "solver found. The plan and its cost are the same either way.",
+            choices=("proportional", "none")),
     Setting("time_limit_seconds", "number", 600.0, "seconds", "Solver wall-clock limit.",
             lower=0, lower_strict=True),
     Setting("mip_gap", "number", 0.0001, "share",
@@ -262,6 +269,15 @@ SHEETS: tuple[Sheet, ...] = (
                description="Cap on personnel over all sites; blank = unlimited."),
         Column("max_budget", "number", unit="currency/year", lower=0,
                description="Cap on funding over all sites; blank = unlimited."),
+        Column("staff_share", "number", lower=0, lower_strict=True,
+               description="Weight of this contributor's share of the personnel, e.g. its "
+               "pledge: with burden_sharing = proportional each contributor carries staff "
+               "in proportion to it, as far as its caps and permissions allow. Blank = its "
+               "max_staff (or the largest max_staff of the others when it has none)."),
+        Column("money_share", "number", lower=0, lower_strict=True,
+               description="Weight of this contributor's share of the funding, as "
+               "staff_share is for personnel. Blank = its max_budget (or the largest "
+               "max_budget of the others when it has none)."),
     ), key=("contributor_id",)),
     Sheet("Permissions", False, "Where each contributor may staff and fund hubs.", (
         Column("contributor_id", "id", True, ref=("Contributors", "contributor_id"),

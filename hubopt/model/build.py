@@ -237,14 +237,24 @@ def add_variables(model, network: Network) -> None:
     model.x = pyo.Var(model.A, within=pyo.NonNegativeReals, doc="units served per period")
     if network.scenario.settings.single_sourcing:
         model.a = pyo.Var(model.A, within=pyo.Binary, doc="row served from this site")
+    add_contributor_variables(model, network)
+
+
+def add_contributor_variables(model, network: Network, sites: set[str] | None = None) -> None:
+    """CS, CF and the personnel p and funding f of §3.1 (when there are contributors),
+    at ``sites`` only when given (the burden-sharing LP's open sites, §3.1a)."""
+    if not network.scenario.contributors:
+        return
     staffing, funding = contributor_pairs(network)
-    if network.scenario.contributors:
-        model.CS = pyo.Set(initialize=staffing, dimen=2, ordered=True,
-                           doc="(contributor, site) pairs allowed to staff")
-        model.CF = pyo.Set(initialize=funding, dimen=2, ordered=True,
-                           doc="(contributor, site) pairs allowed to fund")
-        model.p = pyo.Var(model.CS, within=pyo.NonNegativeReals, doc="personnel")
-        model.f = pyo.Var(model.CF, within=pyo.NonNegativeReals, doc="funding, currency/year")
+    if sites is not None:
+        staffing = [pair for pair in staffing if pair[1] in sites]
+        funding = [pair for pair in funding if pair[1] in sites]
+    model.CS = pyo.Set(initialize=staffing, dimen=2, ordered=True,
+                       doc="(contributor, site) pairs allowed to staff")
+    model.CF = pyo.Set(initialize=funding, dimen=2, ordered=True,
+                       doc="(contributor, site) pairs allowed to fund")
+    model.p = pyo.Var(model.CS, within=pyo.NonNegativeReals, doc="personnel")
+    model.f = pyo.Var(model.CF, within=pyo.NonNegativeReals, doc="funding, currency/year")
 
 
 def contributor_pairs(network: Network) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

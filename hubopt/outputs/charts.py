@@ -8,8 +8,9 @@ planner edits a table:
 2. utilisation per open module: Hubs ``utilisation`` (0–100 %);
 3. resupply hours per demand row: Sectors ``avg_hours`` and ``max_hours`` as
    bars, ``max_hours_limit`` as markers (h);
-4. contributor use against caps: Contributors ``staff`` against ``max_staff``
-   (personnel) and ``funding`` against ``max_budget`` (currency/year).
+4. contributor use against fair share and caps: Contributors ``staff`` against
+   ``staff_fair_share`` and ``max_staff`` (personnel), ``funding`` against
+   ``money_fair_share`` and ``max_budget`` (currency/year).
 
 Category labels that combine two columns (site and service of a module,
 sector and service of a demand row) are written as text in columns A–B of
@@ -152,15 +153,18 @@ def _contributor_charts(book) -> list[BarChart]:
     if last < 2 or "name" not in columns:
         return []
     charts = []
-    for use, cap, title, unit in (("staff", "max_staff", "Contributor staff against cap",
-                                   "personnel"),
-                                  ("funding", "max_budget", "Contributor funding against cap",
-                                   "currency/year")):
-        if use not in columns or cap not in columns or columns[cap] != columns[use] + 1:
+    for series, title, unit in (
+            (("staff", "staff_fair_share", "max_staff"),
+             "Contributor staff against fair share and cap", "personnel"),
+            (("funding", "money_fair_share", "max_budget"),
+             "Contributor funding against fair share and cap", "currency/year")):
+        if series[0] not in columns:
             continue
         chart = _bar(title, unit)
-        chart.add_data(Reference(sheet, min_col=columns[use], max_col=columns[cap], min_row=1,
-                                 max_row=last), titles_from_data=True)
+        for name in series:
+            if name in columns:
+                chart.add_data(Reference(sheet, min_col=columns[name], min_row=1,
+                                         max_row=last), titles_from_data=True)
         chart.set_categories(Reference(sheet, min_col=columns["name"], min_row=2,
                                        max_row=last))
         chart.y_axis.number_format = "#,##0"

@@ -16,6 +16,7 @@ import pyomo.environ as pyo
 
 from ..errors import Issue
 from ..inputs.instance import Scenario
+from ..model.burden import KINDS, contributor_weights, fair_shares, plan_need
 from ..model.network import Network
 from ..solver.outcome import PLAN_STATUSES, SolveOutcome
 
@@ -30,12 +31,16 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
                 "max_hours", "max_hours_limit", "shortfall"),
     "staffing": ("contributor_id", "site_id", "country", "amount"),
     "funding": ("contributor_id", "site_id", "country", "amount"),
-    "contributors": ("contributor_id", "name", "staff", "max_staff", "funding", "max_budget"),
+    "contributors": ("contributor_id", "name", "staff", "staff_weight", "staff_per_weight",
+                     "staff_fair_share", "max_staff", "staff_bound_by", "funding",
+                     "money_weight", "money_per_weight", "money_fair_share", "max_budget",
+                     "money_bound_by"),
 }
 
 SUMMARY_KEYS = ("scenario", "status", "objective", "total_cost", "hub_cost", "transport_cost",
                 "time_cost", "risk_cost", "stability_cost", "avg_hours", "max_hours",
-                "open_sites", "open_modules", "staff_required", "shortfall", "mip_gap",
+                "open_sites", "open_modules", "staff_required", "shortfall", "burden_sharing",
+                "max_staff_per_weight", "max_money_per_weight", "mip_gap",
                 "solve_seconds", "total_seconds", "output")
 
 
@@ -95,13 +100,14 @@ def extract_plan(model, network: Network, outcome: SolveOutcome) -> Plan:
     flows = _flows(model, network)
     hubs = _hubs(model, network, flows)
     tables = {"hubs": hubs, "flows": flows, "sectors": _sectors(network, flows)}
-    if network.scenario.contributors:
-        tables["staffing"] = _assignments(model, network, "p", "CS")
-        tables["funding"] = _assignments(model, network, "f", "CF")
-        tables["contributors"] = _contributor_use(network, tables["staffing"],
-                                                  tables["funding"])
     summary = _summary(model, network, outcome, tables)
-    return Plan(network.scenario, outcome.status, summary, **tables)
+    plan = Plan(network.scenario, outcome.status, summary, **tables)
+    if not network.scenario.contributors:
+        return plan
+    opened = open_module_keys(hubs)
+    return with_contributions(plan, network,
+                              assignments(model, network, "p", "CS", opened),
+                              assignments(model, network, "f", "CF", opened), rule="none")
 
 
 def _flows(model, network: Network) -> pd.DataFrame:
@@ -146,24 +152,117 @@ def _sectors(network: Network, flows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS["sectors"]))
 
 
-def _assignments(model, network: Network, variable: str, index: str) -> pd.DataFrame:
+def open_module_keys(hubs: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The (site_id, service, size) of every module in a Hubs table."""
+    return list(zip(hubs["site_id"], hubs["service"], hubs["size"]))
+
+
+def assignments(model, network: Network, variable: str, index: str,
+                open_modules) -> pd.DataFrame:
+    """The Staffing (``p`` over ``CS``) or Funding (``f`` over ``CF``) table of a
+    solved model: amounts above 1e-6 at the plan's open sites (elsewhere p and f
+    are free of every rule and mean nothing)."""
+    sites = {key[0] for key in open_modules}
     rows = []
     for contributor, site_id in getattr(model, index):
         amount = pyo.value(getattr(model, variable)[contributor, site_id])
-        if amount > 1e-6:
+        if amount > 1e-6 and site_id in sites:
             rows.append((contributor, site_id, network.sites[site_id].country, amount))
     name = "staffing" if variable == "p" else "funding"
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS[name])) if rows else _empty(name)
 
 
-def _contributor_use(network: Network, staffing: pd.DataFrame,
-                     funding: pd.DataFrame) -> pd.DataFrame:
-    staff = staffing.groupby("contributor_id")["amount"].sum().to_dict() if len(staffing) else {}
-    money = funding.groupby("contributor_id")["amount"].sum().to_dict() if len(funding) else {}
-    rows = [(c.contributor_id, c.name or c.contributor_id, float(staff.get(c.contributor_id, 0.0)),
-             c.max_staff, float(money.get(c.contributor_id, 0.0)), c.max_budget)
-            for c in sorted(network.scenario.contributors, key=lambda c: c.contributor_id)]
-    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS["contributors"]))
+def with_contributions(plan: Plan, network: Network, staffing: pd.DataFrame,
+                       funding: pd.DataFrame, rule: str) -> Plan:
+    """``plan`` with these Staffing and Funding tables, its Contributors table and
+    the Summary's burden-sharing figures (``rule``: how the split was made, §3.1a)."""
+    opened = open_module_keys(plan.hubs)
+    contributors = contributor_table(network, opened, staffing, funding)
+    largest = {kind: (float(contributors[f"{kind}_per_weight"].max())
+                      if len(contributors) else 0.0) for kind in KINDS}
+    summary = {**plan.summary, "burden_sharing": rule,
+               "max_staff_per_weight": largest["staff"],
+               "max_money_per_weight": largest["money"]}
+    return replace(plan, staffing=staffing, funding=funding, contributors=contributors,
+                   summary=summary)
+
+
+def contributor_table(network: Network, open_modules, staffing: pd.DataFrame,
+                      funding: pd.DataFrame) -> pd.DataFrame:
+    """Per contributor: what it gives (staff in personnel, funding in currency/year),
+    its weight w_c (§3.1a), its load per weight, its fair share (N·w_c / Σ w: what
+    it would give if everyone gave exactly in proportion), its cap and which rule
+    keeps its load where it is (:func:`_bound_by`)."""
+    scenario = network.scenario
+    given = {"staff": _totals(staffing), "money": _totals(funding)}
+    by_site = {"staff": _by_site(staffing), "money": _by_site(funding)}
+    weights = {kind: contributor_weights(scenario, kind) for kind in KINDS}
+    need = {kind: plan_need(network, open_modules, kind) for kind in KINDS}
+    fair = {kind: fair_shares(scenario, sum(need[kind].values()), kind) for kind in KINDS}
+    ratio = {kind: {c: given[kind].get(c, 0.0) / fair[kind][c]
+                    for c in fair[kind] if fair[kind][c] > 0} for kind in KINDS}
+    top = {kind: max(ratio[kind].values(), default=0.0) for kind in KINDS}
+    rows = []
+    for c in sorted(scenario.contributors, key=lambda c: c.contributor_id):
+        cid, row = c.contributor_id, [c.contributor_id, c.name or c.contributor_id]
+        for kind, cap in (("staff", c.max_staff), ("money", c.max_budget)):
+            load, weight = given[kind].get(cid, 0.0), weights[kind][cid]
+            row += [load, weight, load / weight if weight > 0 else None, fair[kind][cid], cap,
+                    _bound_by(network, c, kind, load, ratio[kind].get(cid), top[kind],
+                              need[kind], by_site[kind])]
+        rows.append(row)
+    columns = ["contributor_id", "name"] + [f"{kind}_{what}" for kind in KINDS for what in (
+        "given", "weight", "per_weight", "fair_share", "cap", "bound_by")]
+    frame = pd.DataFrame(rows, columns=columns).rename(columns={
+        "staff_given": "staff", "staff_cap": "max_staff", "money_given": "funding",
+        "money_cap": "max_budget"})
+    return frame[list(TABLE_COLUMNS["contributors"])]
+
+
+def _totals(table: pd.DataFrame) -> dict[str, float]:
+    return table.groupby("contributor_id")["amount"].sum().to_dict() if len(table) else {}
+
+
+def _by_site(table: pd.DataFrame) -> dict[tuple[str, str], float]:
+    if not len(table):
+        return {}
+    return table.groupby(["contributor_id", "site_id"])["amount"].sum().to_dict()
+
+
+def _bound_by(network: Network, contributor, kind: str, load: float, ratio: float | None,
+              top: float, need: dict[str, float], by_site: dict) -> str:
+    """Why the contributor gives what it gives, the first that applies: its cap
+    (``max_staff``, ``max_budget``); the largest load per weight of the plan (``the
+    common level``, the min-max of §3.1a); its cap in a country (``max_staff in
+    POL``); its permissions (it may serve none of the open sites, or gives all that
+    those it may serve need); else ``others' limits`` (its level is set below the
+    common one by what the contributors it shares sites with may give)."""
+    cid = contributor.contributor_id
+    tolerance = 1e-6
+    cap = contributor.max_staff if kind == "staff" else contributor.max_budget
+    cap_name = "max_staff" if kind == "staff" else "max_budget"
+    if cap is not None and load >= cap - tolerance * max(1.0, cap):
+        return cap_name
+    if ratio is not None and ratio > 0 and ratio >= top - tolerance * max(1.0, top):
+        return "the common level"
+    if kind == "staff":
+        for permit in network.scenario.permissions:
+            if permit.contributor_id != cid or not permit.may_staff or permit.max_staff is None:
+                continue
+            there = sum(amount for (c, site), amount in by_site.items()
+                        if c == cid and network.sites[site].country == permit.country)
+            if there >= permit.max_staff - tolerance * max(1.0, permit.max_staff):
+                return f"max_staff in {permit.country}"
+    flag = "may_staff" if kind == "staff" else "may_fund"
+    allowed = {p.country for p in network.scenario.permissions
+               if p.contributor_id == cid and getattr(p, flag)}
+    sites = [s for s in need if network.sites[s].country in allowed]
+    if not sites:
+        return f"no open site it {flag.replace('_', ' ')}"
+    if all(by_site.get((cid, s), 0.0) >= need[s] - tolerance * max(1.0, need[s])
+           for s in sites):
+        return f"all that the sites it {flag.replace('_', ' ')} need"
+    return "others' limits"
 
 
 def _summary(model, network: Network, outcome: SolveOutcome,

@@ -57,6 +57,12 @@ COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {
     "max_staff": ("max_staff [personnel]", "#,##0.##"),
     "funding": ("funding [currency/year]", "#,##0.00"),
     "max_budget": ("max_budget [currency/year]", "#,##0.00"),
+    "staff_weight": ("staff_weight", "#,##0.###"),
+    "staff_per_weight": ("staff_per_weight [personnel per weight]", "#,##0.0000"),
+    "staff_fair_share": ("staff_fair_share [personnel]", "#,##0.##"),
+    "money_weight": ("money_weight", "#,##0.###"),
+    "money_per_weight": ("money_per_weight [currency/year per weight]", "#,##0.0000"),
+    "money_fair_share": ("money_fair_share [currency/year]", "#,##0.00"),
     "latitude": ("latitude [deg]", "0.0000"),
     "longitude": ("longitude [deg]", "0.0000"),
     "threat": ("threat [0-1]", "0.00"),
@@ -87,6 +93,13 @@ SUMMARY_MEANING: dict[str, str] = {
     "open_modules": "Number of open modules.",
     "staff_required": "Personnel needed by the open modules.",
     "shortfall": "Demand left unserved (units/period); 0 unless diagnosing.",
+    "burden_sharing": "How staff and money were split among contributors (Settings "
+                      "burden_sharing): proportional = each in proportion to its weight "
+                      "as far as its caps and permissions allow; none = the solver's split.",
+    "max_staff_per_weight": "The largest staff / staff_weight of any contributor "
+                            "(Contributors sheet); with weights = max_staff, the largest "
+                            "share of a cap in use.",
+    "max_money_per_weight": "The largest funding / money_weight of any contributor.",
     "mip_gap": "Relative gap between the plan and the best bound the solver proved.",
     "solve_seconds": "Seconds spent in HiGHS.",
     "total_seconds": "Seconds from validated input to plan.",

@@ -179,6 +179,12 @@ class Session:
                        highs_options=self.highs_options, peak_memory_mb=report.peak_mb,
                        start=read_start_report(text, len(start)) if start else None)
 
+    def row_duals(self, rows: Iterable[Row]) -> list[float]:
+        """The dual value of each of ``rows`` in the last solve of an LP (HiGHS's
+        signs: on a minimisation, ≤ 0 where an upper bound binds, ≥ 0 a lower)."""
+        duals = self.highs.getSolution().row_dual
+        return [float(duals[self.row(row)]) for row in rows]
+
     def forget_solution(self) -> None:
         """Drop HiGHS's solution and basis, keeping the model: the next solve starts
         from scratch, with presolve, as a new HiGHS would. For an LP whose objective

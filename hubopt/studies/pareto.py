@@ -48,6 +48,7 @@ from ..model.network import ModuleKey, Network, build_network
 from ..outputs.results import Plan, extract_plan
 from ..solver.session import Session, SolveOptions, open_session
 from ..solver.sizing import DEFAULT_MEMORY_BUDGET_MB
+from .burden import share_burden
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +216,7 @@ class _Sweep:
                 log.warning("pareto: no plan with %s <= %.4g h (%s)", self.metric, epsilon,
                             outcome.status)
             return None
-        plan = extract_plan(self.model, self.network, outcome)
+        plan = share_burden(extract_plan(self.model, self.network, outcome), self.network)
         value = float(plan.summary[self.metric])
         self.known.append((value, self.session.snapshot()))
         log.info("pareto: %s %s <= %s: cost %s, %s %.3f h", role, self.metric,
