@@ -116,3 +116,22 @@ def test_every_family_scenario_solves_to_its_hand_optimum():
     assert plan.status == "optimal"
     assert plan.summary["objective"] == pytest.approx(660)
     assert set(plan.hubs["site_id"]) == {"A", "B"}
+
+
+@pytest.mark.parametrize("kind", ["staff", "money"])
+def test_share_lp_matches_the_baseline(kind, tmp_path):
+    """The burden-sharing LP of §3.1a over every_family's optimal plan."""
+    from hubopt.model.burden import build_share_model
+    from hubopt.model.network import build_network
+
+    scenario = every_family()
+    plan = hubopt.solve(scenario, stress=False)
+    opened = list(zip(plan.hubs["site_id"], plan.hubs["service"], plan.hubs["size"]))
+    model = build_share_model(build_network(scenario), opened, kind)
+    written = tmp_path / f"share_{kind}.lp"
+    model.write(str(written), io_options={"symbolic_solver_labels": True})
+    baseline = BASELINES / f"share_{kind}.lp"
+    if os.environ.get("HUBOPT_UPDATE_BASELINES"):
+        baseline.write_text(written.read_text())
+    assert written.read_text().splitlines() == baseline.read_text().splitlines(), (
+        f"the share LP for {kind} changed; review it and regenerate models/baselines")

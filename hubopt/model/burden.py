@@ -17,7 +17,7 @@ p_cs  or  f_cs ≥ 0         personnel or funding of c at open site s         ``
 τ ≥ 0                      the largest λ_c                                  ``share_top``
 share_load                 Σ_s p_cs − F_c·λ_c ≤ 0                           ``share_load[c]``
 share_top_link             λ_c − τ ≤ 0                                      ``share_top_link[c]``
-objective                  min τ                                            ``objective``
+objective                  min N·τ (N scales the duals to O(1))             ``objective``
 =========================  ===============================================  ======================
 
 F_c = N·w_c / Σ_c′ w_c′ is c's fair share of the plan's need N (personnel, or
@@ -104,8 +104,8 @@ def build_share_model(network: Network, open_modules: Iterable[ModuleKey],
     by_contributor: dict[str, list] = {}
     for contributor, site in pairs:
         by_contributor.setdefault(contributor, []).append(variable[contributor, site])
-    fair = fair_shares(network.scenario, sum(plan_need(network, open_modules, kind).values()),
-                       kind)
+    need = sum(plan_need(network, open_modules, kind).values())
+    fair = fair_shares(network.scenario, need, kind)
     sharing = sorted(c for c in by_contributor if fair[c] > 0)
     model.C = pyo.Set(initialize=sharing, ordered=True,
                       doc="contributors with a positive weight that may take part")
@@ -116,7 +116,11 @@ def build_share_model(network: Network, open_modules: Iterable[ModuleKey],
         sum(by_contributor[c]) - fair[c] * m.share_level[c] <= 0))
     model.share_top_link = pyo.Constraint(
         model.C, rule=lambda m, c: m.share_level[c] - m.share_top <= 0)
-    model.objective = pyo.Objective(expr=model.share_top, sense=pyo.minimize)
+    # N·τ, not τ: the duals of the need rows are then O(1) per person or per currency
+    # unit, not 1/N, which HiGHS's dual tolerance (1e-7) would take for zero and stop early
+    model.objective_scale = max(1.0, need)
+    model.objective = pyo.Objective(expr=model.objective_scale * model.share_top,
+                                    sense=pyo.minimize)
     model.fair_share = fair
     model.loads = {c: sum(by_contributor.get(c, [])) for c in fair}
     return model

@@ -10,8 +10,8 @@ fair share λ_c = Σ_s p_cs / F_c), solved as a *water-filling*:
    optimal split (complementary slackness): fix their λ_c ≤ τ and drop their link;
 3. repeat until every contributor is fixed, or the rest can give nothing (τ = 0).
 
-Each round fixes at least one contributor (the duals of the links sum to 1/1
-over the weights: some are non-zero), so there are at most |C| rounds, all on
+Each round fixes at least one contributor (the objective is N·τ, so the duals
+of the links sum to N: some are non-zero), so there are at most |C| rounds, all on
 one session, warm-started from the last basis. The result is the leximin split:
 the largest load per weight is as small as the rules allow (the §3.1a min-max),
 then the next largest, and so on; contributors held below by a cap or by where
@@ -38,7 +38,7 @@ from ..solver.session import Session, SolveOptions
 
 log = logging.getLogger("hubopt")
 
-# a link's dual below this (relative to 1, the sum of the duals) is taken as zero
+# a link's dual below this, relative to N (the objective is N·τ), is taken as zero
 DUAL_TOLERANCE = 1e-9
 # a level fixed at τ gets this relative room, so that round-off cannot make it infeasible
 LEVEL_ROOM = 1e-9
@@ -103,7 +103,8 @@ def _water_fill(session: Session, model) -> int:
             return rounds
         links = [model.share_top_link[c] for c in free]
         duals = session.row_duals(links)
-        binding = [c for c, dual in zip(free, duals, strict=True) if abs(dual) > DUAL_TOLERANCE]
+        scale = DUAL_TOLERANCE * model.objective_scale   # the link duals sum to N
+        binding = [c for c, dual in zip(free, duals, strict=True) if abs(dual) > scale]
         if not binding:   # all duals round to 0: fall back to the contributors at τ
             binding = [c for c in free
                        if pyo.value(model.share_level[c]) >= top * (1 - 1e-7)]
