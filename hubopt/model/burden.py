@@ -121,8 +121,6 @@ def build_share_model(network: Network, open_modules: Iterable[ModuleKey],
     model.objective_scale = max(1.0, need)
     model.objective = pyo.Objective(expr=model.objective_scale * model.share_top,
                                     sense=pyo.minimize)
-    model.fair_share = fair
-    model.loads = {c: sum(by_contributor.get(c, [])) for c in fair}
     return model
 
 

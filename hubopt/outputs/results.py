@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 
 from ..errors import Issue
 from ..inputs.instance import Scenario
-from ..model.burden import KINDS, contributor_weights, fair_shares, plan_need
+from ..model.burden import CAP_COLUMN, KINDS, contributor_weights, fair_shares, plan_need
 from ..model.network import Network
 from ..solver.outcome import PLAN_STATUSES, SolveOutcome
 
@@ -202,21 +202,22 @@ def contributor_table(network: Network, open_modules, staffing: pd.DataFrame,
     ratio = {kind: {c: given[kind].get(c, 0.0) / fair[kind][c]
                     for c in fair[kind] if fair[kind][c] > 0} for kind in KINDS}
     top = {kind: max(ratio[kind].values(), default=0.0) for kind in KINDS}
+    amount_column = {"staff": "staff", "money": "funding"}
     rows = []
     for c in sorted(scenario.contributors, key=lambda c: c.contributor_id):
-        cid, row = c.contributor_id, [c.contributor_id, c.name or c.contributor_id]
-        for kind, cap in (("staff", c.max_staff), ("money", c.max_budget)):
+        cid = c.contributor_id
+        record = {"contributor_id": cid, "name": c.name or cid}
+        for kind in KINDS:
             load, weight = given[kind].get(cid, 0.0), weights[kind][cid]
-            row += [load, weight, load / weight if weight > 0 else None, fair[kind][cid], cap,
-                    _bound_by(network, c, kind, load, ratio[kind].get(cid), top[kind],
-                              need[kind], by_site[kind])]
-        rows.append(row)
-    columns = ["contributor_id", "name"] + [f"{kind}_{what}" for kind in KINDS for what in (
-        "given", "weight", "per_weight", "fair_share", "cap", "bound_by")]
-    frame = pd.DataFrame(rows, columns=columns).rename(columns={
-        "staff_given": "staff", "staff_cap": "max_staff", "money_given": "funding",
-        "money_cap": "max_budget"})
-    return frame[list(TABLE_COLUMNS["contributors"])]
+            record.update({
+                amount_column[kind]: load, f"{kind}_weight": weight,
+                f"{kind}_per_weight": load / weight if weight > 0 else None,
+                f"{kind}_fair_share": fair[kind][cid],
+                CAP_COLUMN[kind]: getattr(c, CAP_COLUMN[kind]),
+                f"{kind}_bound_by": _bound_by(network, c, kind, load, ratio[kind].get(cid),
+                                              top[kind], need[kind], by_site[kind])})
+        rows.append(record)
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS["contributors"]))
 
 
 def _totals(table: pd.DataFrame) -> dict[str, float]:
@@ -239,10 +240,9 @@ def _bound_by(network: Network, contributor, kind: str, load: float, ratio: floa
     common one by what the contributors it shares sites with may give)."""
     cid = contributor.contributor_id
     tolerance = 1e-6
-    cap = contributor.max_staff if kind == "staff" else contributor.max_budget
-    cap_name = "max_staff" if kind == "staff" else "max_budget"
+    cap = getattr(contributor, CAP_COLUMN[kind])
     if cap is not None and load >= cap - tolerance * max(1.0, cap):
-        return cap_name
+        return CAP_COLUMN[kind]
     if ratio is not None and ratio > 0 and ratio >= top - tolerance * max(1.0, top):
         return "the common level"
     if kind == "staff":

@@ -33,7 +33,7 @@ import pyomo.environ as pyo
 from ..errors import SolverError
 from ..model.burden import build_share_model
 from ..model.network import ModuleKey, Network
-from ..outputs.results import TABLE_COLUMNS, Plan, open_module_keys, with_contributions
+from ..outputs.results import Plan, assignments, open_module_keys, with_contributions
 from ..solver.session import Session, SolveOptions
 
 log = logging.getLogger("hubopt")
@@ -73,11 +73,12 @@ def fair_split(network: Network, open_modules: list[ModuleKey], kind: str) -> pd
     modules are ``open_modules``, as a Staffing or Funding table (amounts above 1e-6).
     Raises SolverError when HiGHS finds no split (the plan breaks §3.1)."""
     model = build_share_model(network, open_modules, kind)
-    if not len(model.CS if kind == "staff" else model.CF):
-        return _table(model, network, kind)      # nobody may serve the open sites' needs
+    variable, pairs = ("p", "CS") if kind == "staff" else ("f", "CF")
+    if not len(getattr(model, pairs)):       # nobody may serve the open sites' needs
+        return assignments(model, network, variable, pairs, open_modules)
     session = Session(model, LP_OPTIONS)
     try:
-        if kind == "staff" and hasattr(model, "staffing"):
+        if kind == "staff":
             for row in model.staffing.values():      # no personnel a site does not need
                 lower, _ = session.row_bounds(row)
                 session.set_row_bounds(row, lower, lower)
@@ -85,7 +86,7 @@ def fair_split(network: Network, open_modules: list[ModuleKey], kind: str) -> pd
     finally:
         session.close()
     log.debug("burden sharing: %s split in %d LP round(s)", kind, rounds)
-    return _table(model, network, kind)
+    return assignments(model, network, variable, pairs, open_modules)
 
 
 def _water_fill(session: Session, model) -> int:
@@ -115,13 +116,3 @@ def _water_fill(session: Session, model) -> int:
         if not free:
             return rounds
 
-
-def _table(model, network: Network, kind: str) -> pd.DataFrame:
-    variable, pairs = (model.p, model.CS) if kind == "staff" else (model.f, model.CF)
-    rows = []
-    for contributor, site in pairs:
-        amount = float(pyo.value(variable[contributor, site]))
-        if amount > 1e-6:
-            rows.append((contributor, site, network.sites[site].country, amount))
-    name = "staffing" if kind == "staff" else "funding"
-    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS[name]))
