@@ -247,7 +247,7 @@ def _summary_sheet(book, plan: Plan) -> None:
             "demand it leaves unserved.")
         sheet.cell(row=row, column=2).font = Font(bold=True, color=RELAXED_TAB)
         sheet.sheet_properties.tabColor = RELAXED_TAB
-    sheet.column_dimensions["A"].width = 18
+    sheet.column_dimensions["A"].width = max(18, max(map(len, plan.summary), default=0) + 2)
     sheet.column_dimensions["B"].width = 40
     sheet.column_dimensions["C"].width = 80
 
