@@ -28,7 +28,7 @@ from hubopt.inputs.instance import Demand, HubOption, Scenario, Sector, Service,
 from hubopt.model.build import build_model
 from hubopt.model.network import build_network
 from hubopt.model.routes import road_km
-from hubopt.solver.outcome import solve_model
+from hubopt.solver.session import solve_model
 
 KM_PER_DEGREE = 111.0
 

@@ -75,7 +75,8 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
           previous_plan: PreviousPlan | Iterable[ModuleKey] = (), mip_start: bool = True,
           warnings: Iterable[Issue] = (),
           memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB,
-          stress: bool = True, strong_links: str | int = "auto") -> Plan:
+          stress: bool = True, strong_links: str | int = "auto",
+          loss_cases: str = "lazy") -> Plan:
     """Find the cheapest plan for ``scenario`` (SPEC §3).
 
     Options left as None take the scenario's Settings. ``memory_budget_mb`` caps
@@ -99,13 +100,17 @@ def solve(scenario: Scenario, *, time_limit: float | None = None, mip_gap: float
 
     ``strong_links`` says which ``strong_link`` rows HiGHS gets (``auto``: a
     selection on large models, :mod:`hubopt.solver.rows`; ``all``; or a number of
-    arcs per demand row); the optimum is the same either way.
+    arcs per demand row); the optimum is the same either way. ``loss_cases`` (with
+    resilience > 0): ``lazy`` adds only the loss cases that bind, round by round
+    (:mod:`hubopt.solver.losses`; ``plan.run`` says how many rounds and which cases),
+    ``full`` builds every one up front; the optimum is the same either way.
     """
     previous = previous_plan if isinstance(previous_plan, PreviousPlan) \
         else PreviousPlan.of_modules(previous_plan)
     options = SolveOptions.of(scenario.settings, time_limit=time_limit, mip_gap=mip_gap,
                               threads=threads, verbose=verbose,
-                              memory_limit_mb=memory_budget_mb, strong_links=strong_links)
+                              memory_limit_mb=memory_budget_mb, strong_links=strong_links,
+                              loss_cases=loss_cases)
     started = time.perf_counter()
     network = build_network(scenario)
     timings = {"network_seconds": time.perf_counter() - started,
@@ -159,6 +164,10 @@ def _solve_once(network: Network, previous: PreviousPlan, options: SolveOptions,
                "peak_memory_mb": outcome.peak_memory_mb, "stopped_by": outcome.stopped_by}
     if outcome.links is not None:
         timings.update(outcome.links.as_run_record())
+    if session.losses is not None:
+        timings.update(session.losses.as_run_record(model))
+    elif network.scenario.settings.resilience > 0:
+        timings.update(loss_cases="full", loss_cases_in_model=len(model.loss_cases))
     if outcome.highs_options:
         timings["highs_options"] = outcome.highs_options
     milestones = search_milestones(outcome.log)
@@ -202,8 +211,8 @@ def _studies(plan: Plan, network: Network, previous: PreviousPlan, options: Solv
     if stress and not stopped:
         start = time.perf_counter()
         extra["stress"] = stress_test(plan, network, time_limit=options.time_limit)
-        log.info("stress: lost each of %d open site(s) in turn (%.2f s)", len(extra["stress"]),
-                 time.perf_counter() - start)
+        log.info("stress: %d loss(es) of open sites tried in turn (%.2f s)",
+                 len(extra["stress"]), time.perf_counter() - start)
         if network.scenario.settings.resilience > 0 and not stop_requested():
             extra["resilience"] = _resilience_effect(plan, extra["stress"], previous, options)
     elif stress:

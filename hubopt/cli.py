@@ -222,14 +222,19 @@ def validate(file: Path, sets: tuple[str, ...], max_input_mb: float | None, quie
               show_default=True, metavar="SECONDS", help="Time budget for all --explain re-solves.")
 @click.option("--explain-candidates", type=click.IntRange(min=0), default=3, show_default=True,
               help="Closed sites forced open by --explain.")
+@click.option("--loss-cases", type=click.Choice(["lazy", "full"]), default="lazy",
+              show_default=True,
+              help="With Settings resilience: add only the loss cases the plan needs, round "
+                   "by round (lazy), or build every one up front (full; same plan, slower).")
 @_MAX_INPUT_MB
 @_MAX_MEMORY_MB
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
 def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: float | None,
           mip_gap: float | None, previous: Path | None, sets: tuple[str, ...], explain: bool,
-          explain_time: float, explain_candidates: int, max_input_mb: float | None,
-          max_memory_mb: float, quiet: bool, verbose: bool) -> None:
+          explain_time: float, explain_candidates: int, loss_cases: str,
+          max_input_mb: float | None, max_memory_mb: float, quiet: bool,
+          verbose: bool) -> None:
     """Validate and solve FILE and write the result workbook.
 
     Without FILE the bundled example scenario is solved.
@@ -251,7 +256,8 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
         previous_plan = read_previous_plan(previous) if previous is not None else ()
         plan = api.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
                          verbose=verbose, previous_plan=previous_plan,
-                         warnings=validated.warnings, memory_budget_mb=max_memory_mb)
+                         warnings=validated.warnings, memory_budget_mb=max_memory_mb,
+                         loss_cases=loss_cases)
         extra = {}
         if explain and plan.has_plan and not stop_requested():
             from .studies.explain import explain as explain_plan

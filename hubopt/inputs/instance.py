@@ -33,6 +33,7 @@ class Settings:
     single_sourcing: bool = False
     redundancy: int = 1
     resilience: float = 0.0
+    resilience_losses: int = 1
     value_at_risk: float = 0.0
     max_threat: float | None = None
     max_share_per_site: float | None = None

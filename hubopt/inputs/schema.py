@@ -142,8 +142,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Each demand row must have at least this many open modules of its service "
             "within reach.", lower=1),
     Setting("resilience", "number", 0.0, "share",
-            "If > 0: after the loss of any one open site the rest of the network still "
-            "serves this share of every demand row, within its max_hours.", lower=0, upper=1),
+            "If > 0: after the loss of any open site (or two: resilience_losses) the rest "
+            "of the network still serves this share of every demand row, within its "
+            "max_hours.", lower=0, upper=1),
+    Setting("resilience_losses", "integer", 1, "sites",
+            "How many sites are lost together in each loss case of resilience: 1 = any one "
+            "site, 2 = any two sites at once (a salvo). Only open sites matter.",
+            lower=1, upper=2),
     Setting("value_at_risk", "number", 0.0, "currency per unit",
             "Expected-loss cost per unit of demand served from a site, times the site's "
             "threat.", lower=0),

@@ -54,6 +54,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import combinations
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
@@ -61,6 +62,8 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 
 from .gcpause import collection_paused
 from .network import ModuleKey, Network
+
+LossCase = tuple[str, ...]   # the sites lost together in one loss case (§3.2), sorted
 
 # Weight w_f of each slack family in the elastic objective (SPEC §3.4). A slack is
 # first divided by its scale (slack_scales), so "1" means: the whole demand row, the
@@ -102,7 +105,8 @@ class SlackFamily:
 
 def build_model(network: Network, previous_plan: Iterable[ModuleKey] = (), *,
                 elastic: bool = False, aggregate_capacity: bool = True,
-                strong_link: bool = True) -> pyo.ConcreteModel:
+                strong_link: bool = True,
+                losses: Iterable[LossCase] | None = None) -> pyo.ConcreteModel:
     """Build the MIP of SPEC §3 over ``network``.
 
     ``previous_plan`` lists the modules open in an earlier plan; with a
@@ -117,15 +121,19 @@ def build_model(network: Network, previous_plan: Iterable[ModuleKey] = (), *,
     ``strong_link_omitted``: its rows are then given by :func:`strong_link_terms`,
     from which the hand-off to HiGHS picks those it passes on a large model
     (:mod:`hubopt.solver.rows`); the elastic model always has the family.
+    ``losses`` (with resilience > 0) builds only these loss cases of §3.2 (None:
+    every one; the elastic model always has every one); more are added later by
+    :func:`add_loss_cases` (:mod:`hubopt.solver.losses`).
     """
     if not strong_link and elastic:
         raise ValueError("the elastic model keeps its strong_link rows in Pyomo")
     with collection_paused():
-        return _build(network, previous_plan, elastic, aggregate_capacity, strong_link)
+        return _build(network, previous_plan, elastic, aggregate_capacity, strong_link,
+                      losses)
 
 
 def _build(network: Network, previous_plan: Iterable[ModuleKey], elastic: bool,
-           aggregate_capacity: bool, strong_link: bool):
+           aggregate_capacity: bool, strong_link: bool, losses):
     model = pyo.ConcreteModel(name="hubopt_elastic" if elastic else "hubopt")
     model.network = network  # kept for result extraction; not a Pyomo component
     model.elastic = elastic
@@ -153,7 +161,7 @@ def _build(network: Network, previous_plan: Iterable[ModuleKey], elastic: bool,
     add_staffing(model, network)
     add_funding(model, network)
     add_site_share(model, network)
-    add_resilience(model, network)
+    add_resilience(model, network, losses)
     if elastic:
         model.objective = pyo.Objective(expr=slack_total(model), sense=pyo.minimize)
     return model
@@ -639,51 +647,100 @@ def add_site_share(model, network: Network) -> None:
 
 
 def loss_sites(network: Network) -> list[str]:
-    """Sites that get a loss scenario (§3.2): those with at least one usable arc. A
-    site without arcs serves nothing, so losing it changes nothing."""
+    """Sites that can be lost (§3.2): those with at least one usable arc. A site
+    without arcs serves nothing, so losing it changes nothing."""
     return sorted({arc.site_id for arc in network.arcs.values()})
 
 
-def add_resilience(model, network: Network) -> None:
-    """§3.2 N-1 resilience (resilience = α > 0). For every loss site t, flows
-    x^t_sr ≥ 0 over the usable arcs with s ≠ t such that
+def loss_cases(network: Network, sites: Iterable[str] | None = None) -> list[LossCase]:
+    """The §3.2 loss cases over ``sites`` (default: every loss site): with
+    resilience_losses L = 1 each site alone, with L = 2 each pair of sites. With
+    fewer than L sites, the one case of losing all of them.
 
-    - resilience_demand:   Σ_{s≠t} x^t_sr ≥ α·q_r                for r ∈ R;
-    - resilience_capacity: Σ_{r of k} x^t_sr ≤ Σ_{m∈M(s,k)} cap_m·y_m  for s ≠ t.
+    Losing more sites is never easier (the flows that survive a pair's loss also
+    survive the loss of either site alone), and a closed site carries nothing: so
+    a plan survives every loss case of all candidate sites exactly when it
+    survives the loss cases of its open sites — which is what the lazy solve
+    (:mod:`hubopt.solver.losses`) adds and checks."""
+    chosen = sorted(set(loss_sites(network) if sites is None else sites))
+    size = network.scenario.settings.resilience_losses
+    if len(chosen) < size:
+        return [tuple(chosen)] if chosen else []
+    return list(combinations(chosen, size))
 
-    The design y must survive the loss of any one site. A closed t needs nothing
-    new (x itself is such a flow), so the constraints bind only for open sites.
-    Elastic: + slack_resilience_demand[t,r] (units/period; scale q_r).
+
+def loss_label(case: LossCase) -> str:
+    """The index of a loss case in the model: the site id, or "A & B" for a pair."""
+    return " & ".join(case)
+
+
+def add_resilience(model, network: Network, cases: Iterable[LossCase] | None = None) -> None:
+    """§3.2 resilience (resilience = α > 0). For every loss case t (a site, or a pair
+    of sites with resilience_losses = 2; label ``loss_label``), flows x^t_sr ≥ 0
+    over the usable arcs of the sites t does not lose, such that
+
+    - resilience_demand:   Σ_{s∉t} x^t_sr ≥ α·q_r                for r ∈ R;
+    - resilience_capacity: Σ_{r of k} x^t_sr ≤ Σ_{m∈M(s,k)} cap_m·y_m  for s ∉ t.
+
+    The design y must survive every loss case. ``cases`` (default: every case of
+    :func:`loss_cases`) builds only those; :func:`add_loss_cases` adds more later,
+    with the same rules (the lazy solve starts from none). Elastic: every case, +
+    slack_resilience_demand[t,r] (units/period; scale q_r).
     """
     alpha = network.scenario.settings.resilience
     if alpha <= 0:
         return
-    losses = loss_sites(network)
-    model.T = pyo.Set(initialize=losses, ordered=True, doc="loss scenarios (sites)")
-    index = [(t, *arc) for t in losses for arc in network.arcs if arc[0] != t]
-    model.XT = pyo.Set(initialize=index, dimen=4, ordered=True,
-                       doc="arcs usable after the loss of t: (t, site, sector, service)")
+    cases = loss_cases(network) if cases is None or model.elastic else list(cases)
+    model.T = pyo.Set(ordered=True, doc="loss cases (the sites lost together)")
+    model.XT = pyo.Set(dimen=4, ordered=True,
+                       doc="arcs usable in loss case t: (t, site, sector, service)")
     model.xt = pyo.Var(model.XT, within=pyo.NonNegativeReals,
-                       doc="units served per period after the loss of site t")
-    rows = [(t, *r) for t in losses for r in network.demand]
-    slack = add_slack(model, "resilience_demand", rows, "units/period",
-                      lambda i: network.demand[i[1:]].quantity)
+                       doc="units served per period in loss case t")
+    model.TR = pyo.Set(dimen=3, ordered=True, doc="(loss case, sector, service)")
+    model.TK = pyo.Set(dimen=3, ordered=True, doc="(loss case, site, service)")
+    model.resilience_demand = pyo.Constraint(model.TR)
+    model.resilience_capacity = pyo.Constraint(model.TK)
+    model.loss_cases = {}
+    rows = [(loss_label(case), *r) for case in cases for r in network.demand]
+    add_slack(model, "resilience_demand", rows, "units/period",
+              lambda i: network.demand[i[1:]].quantity)
+    add_loss_cases(model, network, cases)
 
-    def demand_rule(m, t, sector, service):
-        arcs = [a for a in network.arcs_into((sector, service)) if a.site_id != t]
-        quantity = network.demand[(sector, service)].quantity
-        if not arcs and slack is None:
-            raise ValueError(f"demand row {(sector, service)} is reached only from {t}; "
-                             "run the pre-solve checks")
-        return (sum(m.xt[t, *a.key] for a in arcs) + _s(slack, (t, sector, service))
-                >= alpha * quantity)
-    model.resilience_demand = pyo.Constraint(
-        pyo.Set(initialize=rows, dimen=3, ordered=True), rule=demand_rule)
-    pairs = [(t, s, k) for t in losses for s, k in _site_services_with_arcs(network) if s != t]
-    model.resilience_capacity = pyo.Constraint(
-        pyo.Set(initialize=pairs, dimen=3, ordered=True),
-        rule=lambda m, t, s, k: sum(m.xt[t, *a.key] for a in network.arcs_from(s, k))
-        <= sum(network.modules[key].capacity * m.y[key] for key in network.modules_of(s, k)))
+
+def add_loss_cases(model, network: Network, cases: Iterable[LossCase]) -> list:
+    """Add the flows and rows of ``cases`` not yet in the model (see
+    :func:`add_resilience`); return the new constraints, in model order."""
+    alpha = network.scenario.settings.resilience
+    slack = model.component("slack_resilience_demand")
+    added = []
+    for case in cases:
+        label = loss_label(case)
+        if label in model.loss_cases:
+            continue
+        model.loss_cases[label] = case
+        model.T.add(label)
+        lost = set(case)
+        for key in network.arcs:
+            if key[0] not in lost:
+                model.XT.add((label, *key))
+        for row in network.demand:
+            arcs = [a.key for a in network.arcs_into(row) if a.site_id not in lost]
+            if not arcs and slack is None:
+                raise ValueError(f"demand row {row} is reached only from {case}; "
+                                 "run the pre-solve checks")
+            model.TR.add((label, *row))
+            added.append(model.resilience_demand.add(
+                (label, *row), sum(model.xt[label, *a] for a in arcs)
+                + _s(slack, (label, *row)) >= alpha * network.demand[row].quantity))
+        for s, k in _site_services_with_arcs(network):
+            if s in lost:
+                continue
+            model.TK.add((label, s, k))
+            added.append(model.resilience_capacity.add(
+                (label, s, k), sum(model.xt[label, *a.key] for a in network.arcs_from(s, k))
+                <= sum(network.modules[m].capacity * model.y[m]
+                       for m in network.modules_of(s, k))))
+    return added
 
 
 # -- MIP start (SPEC §3.3) --------------------------------------------------------------

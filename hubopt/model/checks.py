@@ -192,22 +192,30 @@ def _share_needed(total: float, sites: list[str], network: Network, service: str
 
 
 def check_resilience_reach(network: Network) -> list[Issue]:
-    """With resilience α > 0, a demand row that only one site can reach cannot survive
-    the loss of that site (§3.2)."""
+    """With resilience α > 0, a demand row that at most resilience_losses sites can
+    reach cannot survive losing them together (§3.2). (A row no site reaches is
+    the demand check's finding.)"""
     alpha = network.scenario.settings.resilience
+    losses = network.scenario.settings.resilience_losses
     if alpha <= 0:
         return []
     findings = []
     for key, row in network.demand.items():
         sources = sorted({a.site_id for a in network.arcs_into(key)})
-        if len(sources) != 1:
+        if not 1 <= len(sources) <= losses:
             continue
-        site = network.sites[sources[0]]
+        named = " and ".join(f"{s} ({_row('Sites', network.sites[s].row)})" for s in sources)
+        if len(sources) == 1:
+            reach, lost = f"only site {named}", "losing that site"
+            fix = "Give it a second site in reach (raise max_hours, allow a route, add an " \
+                  "option), or set Settings resilience to 0."
+        else:
+            reach, lost = f"only sites {named}", "losing both together (resilience_losses 2)"
+            fix = "Give it a third site in reach (raise max_hours, allow a route, add an " \
+                  "option), set Settings resilience_losses to 1, or set resilience to 0."
         findings.append(Issue(
             "error", _row("Demand", row.row),
-            f"sector {key[0]}, {key[1]}: only site {site.site_id} ({_row('Sites', site.row)}) "
-            f"can reach it, so losing that site leaves it unserved; resilience {alpha:g} "
-            f"requires {_fmt(alpha * row.quantity)} units from elsewhere.",
-            "Give it a second site in reach (raise max_hours, allow a route, add an option), "
-            "or set Settings resilience to 0."))
+            f"sector {key[0]}, {key[1]}: {reach} can reach it, so {lost} leaves it "
+            f"unserved; resilience {alpha:g} requires {_fmt(alpha * row.quantity)} units "
+            "from elsewhere.", fix))
     return findings

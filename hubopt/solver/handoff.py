@@ -229,11 +229,18 @@ def _compile(model) -> CompiledLp:
         raise ValueError(f"the model needs exactly one active objective, has {len(objectives)}")
     objective = objectives[0]
     offset = collect.add(objective.expr, -1)
-    rows = []
+    rows = list(model.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+    lower, upper = _read_rows(collect, rows)
+    return _assemble(collect, rows, lower, upper, offset,
+                     1 if objective.sense == pyo.minimize else -1)
+
+
+def _read_rows(collect: _Collector, rows: list) -> tuple[list[float], list[float]]:
+    """Read each constraint of ``rows`` into ``collect`` as row i (its position);
+    return the rows' lower and upper bounds (constants moved to the bounds)."""
     lower: list[float] = []
     upper: list[float] = []
-    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        i = len(rows)
+    for i, con in enumerate(rows):
         expr = con.expr
         kind = expr.__class__
         if (kind is InequalityExpression or kind is EqualityExpression) \
@@ -256,11 +263,54 @@ def _compile(model) -> CompiledLp:
             constant = collect.add(body, i)
             low = -np.inf if low_value is None else low_value - constant
             high = np.inf if high_value is None else high_value - constant
-        rows.append(con)
         lower.append(low)
         upper.append(high)
-    return _assemble(collect, rows, lower, upper, offset,
-                     1 if objective.sense == pyo.minimize else -1)
+    return lower, upper
+
+
+@dataclass
+class CompiledRows:
+    """Constraints added to a model after it was compiled, as row-wise arrays over
+    their own numbering of variables: row i is ``rows[i]``; its entries are
+    ``value[start[i]:start[i+1]]`` in the columns ``index`` of ``columns``."""
+
+    columns: list
+    rows: list
+    lower: np.ndarray
+    upper: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+
+
+def compile_rows(constraints) -> CompiledRows:
+    """``constraints`` (linear Pyomo constraints) as :class:`CompiledRows`."""
+    with collection_paused():
+        collect = _Collector()
+        rows = list(constraints)
+        lower, upper = _read_rows(collect, rows)
+    row = np.asarray(collect.rows, dtype=np.int64)
+    col = np.asarray(collect.cols, dtype=np.int64)
+    value = np.asarray(collect.values, dtype=np.float64)
+    order = np.lexsort((col, row))
+    row, col, value = _summed(row[order], col[order], value[order])
+    start = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(row, minlength=len(rows)), out=start[1:])
+    return CompiledRows(collect.columns, rows, np.asarray(lower, dtype=np.float64),
+                        np.asarray(upper, dtype=np.float64), start, col.astype(np.int32),
+                        value)
+
+
+def _summed(row: np.ndarray, col: np.ndarray, value: np.ndarray):
+    """Sorted triplets with repeated (row, column) terms summed and zeros dropped."""
+    if len(row):
+        first = np.ones(len(row), dtype=bool)
+        first[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
+        starts = np.flatnonzero(first)
+        value = np.add.reduceat(value, starts)
+        row, col = row[starts], col[starts]
+    keep = value != 0
+    return row[keep], col[keep], value[keep]
 
 
 def _assemble(collect: _Collector, rows, lower, upper, offset: float, sense: int) -> CompiledLp:
@@ -273,15 +323,7 @@ def _assemble(collect: _Collector, rows, lower, upper, offset: float, sense: int
     np.add.at(cost, col[in_objective], value[in_objective])
     row, col, value = row[~in_objective], col[~in_objective], value[~in_objective]
     order = np.lexsort((row, col))                      # column-major, rows ascending
-    row, col, value = row[order], col[order], value[order]
-    if len(row):                                        # sum repeated (row, column) terms
-        first = np.ones(len(row), dtype=bool)
-        first[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
-        starts = np.flatnonzero(first)
-        value = np.add.reduceat(value, starts)
-        row, col = row[starts], col[starts]
-    keep = value != 0
-    row, col, value = row[keep], col[keep], value[keep]
+    row, col, value = _summed(row[order], col[order], value[order])
     start = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(np.bincount(col, minlength=n), out=start[1:])
     col_lower = np.array([-np.inf if v.lb is None else v.lb for v in collect.columns],

@@ -41,9 +41,10 @@ from ..errors import SolverError
 from ..model.build import build_model
 from ..model.network import ModuleKey, Network
 from .guard import run_guarded
-from .handoff import compile_lp, linear_terms, new_highs
+from .handoff import compile_lp, compile_rows, linear_terms, new_highs
 from .heap import release_free_heap
 from .highs_log import LogWatcher
+from .losses import LazyLosses
 from .outcome import SolveOutcome, classify, read_start_report
 from .rows import hand_over, selects
 from .sizing import ModelSize, check_memory_budget
@@ -65,7 +66,9 @@ class SolveOptions:
     ``threads`` (0: HiGHS's default), ``verbose`` (the whole HiGHS log on stderr),
     ``memory_limit_mb`` (resident memory; refused up front when the estimate is
     above it, stopped during the solve past it; None: no limit), ``strong_links``
-    (:func:`hubopt.solver.rows.link_choice`) and further ``highs_options`` by name."""
+    (:func:`hubopt.solver.rows.link_choice`), further ``highs_options`` by name, and
+    ``loss_cases`` with resilience (§3.2): ``lazy`` (only those that bind,
+    :mod:`hubopt.solver.losses`) or ``full`` (every loss case built up front)."""
 
     time_limit: float = 60.0
     mip_gap: float = 1e-4
@@ -74,6 +77,7 @@ class SolveOptions:
     memory_limit_mb: float | None = None
     strong_links: str | int = "auto"
     highs_options: Mapping[str, Any] = field(default_factory=dict)
+    loss_cases: str = "lazy"
 
     @classmethod
     def of(cls, settings, *, time_limit: float | None = None, mip_gap: float | None = None,
@@ -84,6 +88,9 @@ class SolveOptions:
                    mip_gap=settings.mip_gap if mip_gap is None else mip_gap,
                    threads=settings.threads if threads is None else threads, **rest)
 
+
+# The loss-check LP of lazy resilience (hubopt.solver.losses): an LP, solved to optimality.
+CHECK_OPTIONS = SolveOptions(time_limit=600.0, mip_gap=0.0)
 
 Row = Any   # a Pyomo constraint of the model, or the number add_row returned
 
@@ -96,9 +103,11 @@ class Session:
     first solve's time includes compiling and selecting rows (as one ``solve``
     always has)."""
 
-    def __init__(self, model, options: SolveOptions, *, deadline: float | None = None):
+    def __init__(self, model, options: SolveOptions, *, deadline: float | None = None,
+                 losses: LazyLosses | None = None):
         begin = time.perf_counter()
         self.model = model
+        self.losses = losses
         self.options = options
         compiled = compile_lp(model)
         compiled, self.links = hand_over(compiled, model, options.strong_links,
@@ -145,10 +154,22 @@ class Session:
     def solve(self, start: Mapping[Any, float] | None = None) -> SolveOutcome:
         """Solve the model as it now stands, from the MIP start ``start`` (Pyomo
         variable → value; HiGHS completes the continuous ones) if given; load the
-        incumbent into the Pyomo variables when there is one."""
+        incumbent into the Pyomo variables when there is one. With lazy resilience
+        (``losses``) this is the loop of :mod:`hubopt.solver.losses`: as many runs
+        as it takes for the plan to survive every loss case, within one time limit."""
+        if self.losses is not None:
+            return self.losses.solve(self, start)
+        return self.run(start)
+
+    def run(self, start: Mapping[Any, float] | None = None, *,
+            time_limit: float | None = None) -> SolveOutcome:
+        """One HiGHS run of the model as it now stands (see :meth:`solve`), within
+        ``time_limit`` seconds (default: the options' limit, less the time spent
+        preparing on the first run) and what is left of the deadline."""
         first = self.solves == 0
         spent = self.prepare_seconds if first else 0.0
-        limit = max(0.0, self.options.time_limit - spent)
+        limit = max(0.0, (self.options.time_limit if time_limit is None else time_limit)
+                    - spent)
         remaining = self.remaining()
         if remaining is not None:
             limit = max(0.01, min(limit, remaining))
@@ -200,6 +221,8 @@ class Session:
 
     def close(self) -> None:
         """Free HiGHS and the matrix (the Pyomo model and its values stay)."""
+        if self.losses is not None:
+            self.losses.close()
         if self.highs is not None:
             self.highs.cbLogging.clear()
             self.highs = None
@@ -284,6 +307,49 @@ class Session:
         self._row_upper = np.append(self._row_upper, upper - constant)
         return len(self._row_lower) - 1
 
+    def add_constraints(self, constraints) -> int:
+        """Hand HiGHS constraints added to the Pyomo model after the session opened
+        (a lazy family's new members), with their new variables as new columns:
+        bounds and integrality from Pyomo, cost 0 (a new variable must not be in the
+        objective). Returns the number of new columns."""
+        part = compile_rows(constraints)
+        if not part.rows:
+            return 0
+        if self._columns is None:
+            self._columns = self.compiled.column_positions()
+        compiled = self.compiled
+        new = [var for var in part.columns if id(var) not in self._columns]
+        if new:
+            lower = np.array([-np.inf if v.lb is None else v.lb for v in new], dtype=np.double)
+            upper = np.array([np.inf if v.ub is None else v.ub for v in new], dtype=np.double)
+            empty = np.array([], dtype=np.int32)
+            self.highs.addCols(len(new), np.zeros(len(new)), lower, upper, 0, empty, empty,
+                               np.array([], dtype=np.double))
+            first = len(compiled.columns)
+            for j, var in enumerate(new, start=first):
+                self._columns[id(var)] = j
+            integer = [j for j, var in enumerate(new, start=first) if not var.is_continuous()]
+            if integer:
+                self.highs.changeColsIntegrality(
+                    len(integer), np.array(integer, dtype=np.int32),
+                    np.array([highspy.HighsVarType.kInteger] * len(integer)))
+            compiled.columns.extend(new)
+            compiled.col_lower = np.append(compiled.col_lower, lower)
+            compiled.col_upper = np.append(compiled.col_upper, upper)
+            self._cost = np.append(self._cost, np.zeros(len(new)))
+        index = np.array([self._columns[id(var)] for var in part.columns],
+                         dtype=np.int32)[part.index]
+        self.highs.addRows(len(part.rows), part.lower, part.upper, len(index), part.start,
+                           index, part.value)
+        if self._rows is None:
+            self._rows = {id(con): i for i, con in enumerate(compiled.rows)}
+        first = len(self._row_lower)
+        self._rows.update((id(con), i) for i, con in enumerate(part.rows, start=first))
+        compiled.rows.extend(part.rows)
+        self._row_lower = np.append(self._row_lower, part.lower)
+        self._row_upper = np.append(self._row_upper, part.upper)
+        return len(new)
+
     def set_objective(self, expr) -> None:
         """Minimise ``expr`` (linear in the model's variables) from now on."""
         variables, coefficients, constant = linear_terms(expr)
@@ -327,16 +393,23 @@ def open_session(network: Network, previous_plan: Iterable[ModuleKey], options: 
                  *, deadline: float | None = None) -> tuple[Session, ModelSize, float]:
     """Check the memory estimate against ``options.memory_limit_mb`` (InputError
     before anything is built), build the model of SPEC §3 — without the Pyomo
-    strong_link family when the hand-off will select its rows — and open a session
-    on it. Returns the session, the size estimate and the build's seconds."""
+    strong_link family when the hand-off will select its rows, and with lazy
+    resilience without any loss case yet — and open a session on it. Returns the
+    session, the size estimate and the build's seconds."""
     select = selects(options.strong_links, len(network.arcs))
-    size = check_memory_budget(network, options.memory_limit_mb, selected_links=select)
+    lazy = network.scenario.settings.resilience > 0 and options.loss_cases == "lazy"
+    size = check_memory_budget(network, options.memory_limit_mb, selected_links=select,
+                               loss_cases=0 if lazy else None)
     log.debug("size: %d variables, %d constraints, %d nonzeros, about %.0f MB",
               size.variables, size.rows, size.nonzeros, size.megabytes)
     begin = time.perf_counter()
-    model = build_model(network, previous_plan, strong_link=not select)
+    model = build_model(network, previous_plan, strong_link=not select,
+                        losses=() if lazy else None)
     build_seconds = time.perf_counter() - begin
-    return Session(model, options, deadline=deadline), size, build_seconds
+    losses = LazyLosses(network, lambda lp: Session(lp, CHECK_OPTIONS),
+                        memory_limit_mb=options.memory_limit_mb,
+                        selected_links=select) if lazy else None
+    return Session(model, options, deadline=deadline, losses=losses), size, build_seconds
 
 
 def solve_model(model, *, time_limit: float, mip_gap: float, threads: int = 0,

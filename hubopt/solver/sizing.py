@@ -9,8 +9,10 @@ contributor pairs):
 - rows       = |R| demand + K capacity + |M| + |S| site_link + |A| strong_link
   (+ |A| + |R| single sourcing, + |R| redundancy, + K site_share) + one per
   site for staffing and funding, plus a few small families (not counted);
-- with resilience, T loss scenarios (sites with arcs): + (|T|−1)·|A| flows x^t,
-  + |T|·|R| + (|T|−1)·K rows, + 2(|T|−1)·|A| + (|T|−1)·Σ_K |M(s,k)| nonzeros;
+- with resilience, C loss cases of L sites each (of the |T| sites with arcs; C = |T|
+  or |T|(|T|−1)/2 in the full model, the cases added so far in the lazy solve), each
+  keeping a share κ = 1 − L/|T| of the arcs: + C·κ·|A| flows x^t, + C·|R| + C·κ·K
+  rows, + C·κ·(2|A| + Σ_K |M(s,k)|) nonzeros;
 - nonzeros   = Σ_A (1 + |M(s,k)|) strong_link + |A| demand + |A| + |M| capacity
   + 2|M| + |M| + |S| site links + |A| objective (+ 3|A| single sourcing,
   + Σ_A |M(s,k)| redundancy) + |CS| + |CF| + 2|M| contributors.
@@ -65,10 +67,13 @@ class ModelSize:
                 + BYTES_PER_ARRAY_LINK * self.array_links) / MB
 
 
-def model_size(network: Network, *, selected_links: bool = False) -> ModelSize:
+def model_size(network: Network, *, selected_links: bool = False,
+               loss_cases: int | None = None) -> ModelSize:
     """The size of ``build_model(network)``, counted without building it; with
     ``selected_links``, the rows HiGHS gets when the strong_link rows are selected
-    (kept as arrays; about PER_DEMAND per demand row)."""
+    (kept as arrays; about PER_DEMAND per demand row). With resilience,
+    ``loss_cases`` counts the loss cases in the model (None: every one, as the full
+    model has; the lazy solve counts those it has added)."""
     settings = network.scenario.settings
     arcs, modules, sites, demand = (len(network.arcs), len(network.modules),
                                     len(network.sites), len(network.demand))
@@ -91,14 +96,17 @@ def model_size(network: Network, *, selected_links: bool = False) -> ModelSize:
         rows += site_services
         nonzeros += arcs
     if settings.resilience > 0:
-        # loss scenarios t ∈ T (sites with arcs): x^t on the arcs of the other sites,
-        # resilience_demand per (t, r), resilience_capacity per (t, s, k) with s ≠ t
+        # each loss case (L sites of the |T| with arcs) has x^t on the arcs of the other
+        # sites, resilience_demand per row, resilience_capacity per (s, k) it keeps
         losses = len({a.site_id for a in network.arcs.values()})
+        cases = _all_cases(losses, settings.resilience_losses) if loss_cases is None \
+            else loss_cases
+        kept = max(0.0, 1.0 - settings.resilience_losses / losses) if losses else 0.0
         pair_modules = sum(len(network.modules_of(s, k)) for s, k in
                            {(a.site_id, a.service) for a in network.arcs.values()})
-        variables += (losses - 1) * arcs
-        rows += losses * demand + (losses - 1) * site_services
-        nonzeros += 2 * (losses - 1) * arcs + (losses - 1) * pair_modules
+        variables += round(cases * kept * arcs)
+        rows += cases * demand + round(cases * kept * site_services)
+        nonzeros += round(cases * kept * (2 * arcs + pair_modules))
     if network.scenario.contributors:
         pairs = _contributor_pairs(network)
         variables += pairs
@@ -108,10 +116,11 @@ def model_size(network: Network, *, selected_links: bool = False) -> ModelSize:
 
 
 def check_memory_budget(network: Network, budget_mb: float | None, *,
-                        selected_links: bool = False) -> ModelSize:
+                        selected_links: bool = False,
+                        loss_cases: int | None = None) -> ModelSize:
     """The model's size; InputError when its estimate exceeds ``budget_mb`` (None: no
-    cap). ``selected_links`` as for :func:`model_size`."""
-    size = model_size(network, selected_links=selected_links)
+    cap). ``selected_links`` and ``loss_cases`` as for :func:`model_size`."""
+    size = model_size(network, selected_links=selected_links, loss_cases=loss_cases)
     if budget_mb is not None and size.megabytes > budget_mb:
         raise InputError([Issue(
             "error", "model size",
@@ -123,6 +132,13 @@ def check_memory_budget(network: Network, budget_mb: float | None, *,
             "missing_routes = forbid), or raise the budget with --max-memory-mb "
             f"{int(size.megabytes * 1.2) + 1} on a machine that has the memory.")])
     return size
+
+
+def _all_cases(sites: int, together: int) -> int:
+    """The number of loss cases of the full model: each site, or each pair."""
+    if sites < together:
+        return 1 if sites else 0
+    return sites if together == 1 else sites * (sites - 1) // 2
 
 
 def _contributor_pairs(network: Network) -> int:

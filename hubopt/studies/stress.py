@@ -1,11 +1,13 @@
-"""Stress test of a solved plan: lose one open site, re-route, measure the damage.
+"""Stress test of a solved plan: lose open sites, re-route, measure the damage.
 
-For each open site t of the plan in turn, the other open modules stay as they
-are (no new hub can open in time) and the demand is re-routed by a small LP
-over the usable arcs from the remaining open modules:
+For each open site t of the plan in turn — and, with Settings resilience_losses
+= 2, each pair of open sites lost together (t = "A & B", the salvo case of §3.2)
+— the other open modules stay as they are (no new hub can open in time) and
+the demand is re-routed by a small LP over the usable arcs from the remaining
+open modules:
 
-    stress_demand[r]:     Σ_{s≠t} x_sr + u_r = q_r          r ∈ R
-    stress_capacity[s,k]: Σ_{r of k} x_sr ≤ Σ_{m open at (s,k)} cap_m     s ≠ t
+    stress_demand[r]:     Σ_{s∉t} x_sr + u_r = q_r          r ∈ R
+    stress_capacity[s,k]: Σ_{r of k} x_sr ≤ Σ_{m open at (s,k)} cap_m     s ∉ t
     x ≥ 0, u ≥ 0 (u_r: units/period of row r left unserved)
 
 solved in two phases: first minimise the priority-weighted shortfall
@@ -13,7 +15,8 @@ solved in two phases: first minimise the priority-weighted shortfall
 Σ (cost_per_unit + value_of_time·π_r·h_sr + value_at_risk·θ_s)·x_sr, so the
 re-routing is the one the planning model itself would choose.
 
-Reported per lost site (one row of the ``Stress`` sheet, SPEC §5 JSON ``stress``):
+Reported per loss (one row of the ``Stress`` sheet, SPEC §5 JSON ``stress``; the
+``site_id`` of a pair is "A & B", its name and country joined the same way):
 
 * ``unserved`` (units/period, all services) and ``unserved_<service>``;
 * ``unserved_share``: the mean over services of unserved_k / D_k (0–1), so that
@@ -32,11 +35,12 @@ all descending; ``rank`` 1 is the hub to protect first.
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import combinations
 
 import pandas as pd
 import pyomo.environ as pyo
 
-from ..model.build import arc_unit_cost
+from ..model.build import arc_unit_cost, loss_label
 from ..model.network import Network
 from ..outputs.results import FLOW_TOLERANCE, Plan
 from ..solver.session import Session, SolveOptions
@@ -62,8 +66,8 @@ def stress_test(plan: Plan, network: Network, *, time_limit: float = 60.0) -> pd
     """The Stress table of ``plan`` (a solved plan over ``network``), sorted by damage."""
     services = network.services
     columns = stress_columns(services)
-    lost_sites = sorted(set(plan.hubs["site_id"])) if len(plan.hubs) else []
-    if not lost_sites:
+    cases = stress_cases(plan, network)
+    if not cases:
         return pd.DataFrame(columns=columns)
     capacity = open_capacity(plan)
     totals: dict[str, float] = defaultdict(float)
@@ -71,8 +75,8 @@ def stress_test(plan: Plan, network: Network, *, time_limit: float = 60.0) -> pd
         totals[service] += row.quantity
     base = plan.summary
     rows = []
-    for lost in lost_sites:
-        flows = reroute(network, capacity, lost, time_limit=time_limit)
+    for case in cases:
+        flows = reroute(network, capacity, case, time_limit=time_limit)
         unserved = {k: 0.0 for k in services}
         served_by_row: dict[tuple[str, str], float] = defaultdict(float)
         for key, quantity in flows.items():
@@ -86,10 +90,9 @@ def stress_test(plan: Plan, network: Network, *, time_limit: float = 60.0) -> pd
         used = [network.arcs[a].hours for a, q in flows.items()
                 if q > FLOW_TOLERANCE * network.demand[a[1:]].quantity]
         transport = sum(network.arcs[a].cost_per_unit * q for a, q in flows.items())
-        site = network.sites[lost]
         shares = [unserved[k] / totals[k] for k in services if totals[k] > 0]
         rows.append({
-            "rank": 0, "site_id": lost, "name": site.label, "country": site.country,
+            "rank": 0, "site_id": loss_label(case), **case_labels(network, case),
             "unserved": sum(unserved.values()),
             "unserved_share": sum(shares) / len(shares) if shares else 0.0,
             **{f"unserved_{k}": unserved[k] for k in services},
@@ -106,20 +109,39 @@ def stress_test(plan: Plan, network: Network, *, time_limit: float = 60.0) -> pd
     return frame.reset_index(drop=True)
 
 
+def stress_cases(plan: Plan, network: Network) -> list[tuple[str, ...]]:
+    """The losses the stress test tries: each open site, and with resilience_losses
+    = 2 also each pair of open sites."""
+    open_sites = sorted(set(plan.hubs["site_id"])) if len(plan.hubs) else []
+    cases = [(site,) for site in open_sites]
+    if network.scenario.settings.resilience_losses == 2:
+        cases += list(combinations(open_sites, 2))
+    return cases
+
+
+def case_labels(network: Network, case: tuple[str, ...]) -> dict[str, str]:
+    """``name`` and ``country`` of a loss: the site's, or both sites' joined by " & "."""
+    sites = [network.sites[s] for s in case]
+    countries = list(dict.fromkeys(site.country for site in sites))
+    return {"name": " & ".join(site.label for site in sites), "country": " & ".join(countries)}
+
+
 def _clean(value: float, scale: float) -> float:
     """``value`` with HiGHS's feasibility noise (relative 1e-6) set to 0."""
     return 0.0 if abs(value) <= FLOW_TOLERANCE * max(1.0, abs(scale)) else value
 
 
-def reroute(network: Network, capacity: dict[tuple[str, str], float], lost: str, *,
-            time_limit: float = 60.0) -> dict[tuple[str, str, str], float]:
-    """Flows (arc key → units/period) after the loss of site ``lost``, with the open
-    capacity of the other sites fixed (the two-phase LP of this module's docstring)."""
+def reroute(network: Network, capacity: dict[tuple[str, str], float], lost: tuple[str, ...],
+            *, time_limit: float = 60.0) -> dict[tuple[str, str, str], float]:
+    """Flows (arc key → units/period) after the loss of the sites ``lost`` together,
+    with the open capacity of the other sites fixed (the two-phase LP of this
+    module's docstring)."""
     arcs = [a for a in network.arcs.values()
-            if a.site_id != lost and capacity.get((a.site_id, a.service), 0.0) > 0]
+            if a.site_id not in lost and capacity.get((a.site_id, a.service), 0.0) > 0]
+    label = loss_label(lost)
     if not arcs:
         return {}
-    model = pyo.ConcreteModel(name=f"stress_{lost}")
+    model = pyo.ConcreteModel(name=f"stress_{label}")
     model.A = pyo.Set(initialize=[a.key for a in arcs], dimen=3, ordered=True)
     model.R = pyo.Set(initialize=list(network.demand), dimen=2, ordered=True)
     model.x = pyo.Var(model.A, within=pyo.NonNegativeReals)
@@ -140,7 +162,7 @@ def reroute(network: Network, capacity: dict[tuple[str, str], float], lost: str,
     try:
         first = session.solve()
         if not first.has_plan:
-            raise RuntimeError(f"stress LP for the loss of {lost} ended {first.status}")
+            raise RuntimeError(f"stress LP for the loss of {label} ended {first.status}")
         least = float(first.objective)
         session.add_row(shortfall, upper=least + PHASE_TOLERANCE * max(1.0, least))
         session.set_objective(sum(arc_unit_cost(network, a) * model.x[a] for a in model.A))
@@ -149,27 +171,35 @@ def reroute(network: Network, capacity: dict[tuple[str, str], float], lost: str,
     finally:
         session.close()
     if not second.has_plan:
-        raise RuntimeError(f"stress LP for the loss of {lost} ended {second.status}")
+        raise RuntimeError(f"stress LP for the loss of {label} ended {second.status}")
     return {a: float(pyo.value(model.x[a])) for a in model.A if pyo.value(model.x[a]) > 0}
 
 
 RESILIENCE_COLUMNS = ("site_id", "name", "country", "open_without", "unserved_without",
-                      "open_with", "unserved_with")
+                      "unserved_share_without", "open_with", "unserved_with",
+                      "unserved_share_with")
 
 
 def resilience_table(plan: Plan, base: Plan | None) -> pd.DataFrame:
-    """Per site open in either plan: the demand left unserved (units/period, all
-    services) when that site is lost, in the plan solved without resilience
-    (``base``) and in ``plan``. Sorted by unserved_without, largest first."""
-    def unserved(p: Plan | None) -> dict[str, float]:
+    """Per loss of the Stress tables (each site open in either plan; with
+    resilience_losses = 2 also each pair): the demand left unserved (units/period,
+    all services) and its share (mean over services, 0-1) when it is lost, in the
+    plan solved without resilience (``base``) and in ``plan``. Sorted by
+    unserved_without, then unserved_with, largest first."""
+    def stressed(p: Plan | None) -> dict[str, tuple]:
         if p is None or not len(p.stress):
             return {}
-        return dict(zip(p.stress["site_id"], p.stress["unserved"].astype(float)))
-    without, with_ = unserved(base), unserved(plan)
-    labels = {s.site_id: s for s in plan.scenario.sites}
-    rows = [(site, labels[site].label, labels[site].country, site in without,
-             without.get(site, 0.0), site in with_, with_.get(site, 0.0))
-            for site in sorted(set(without) | set(with_))]
+        return {row.site_id: (row.name, row.country, float(row.unserved),
+                              float(row.unserved_share))
+                for row in p.stress.itertuples(index=False)}
+    without, with_ = stressed(base), stressed(plan)
+    rows = []
+    for label in sorted(set(without) | set(with_)):
+        name, country = (with_.get(label) or without[label])[:2]
+        rows.append((label, name, country,
+                     label in without, *without.get(label, (0, 0, 0.0, 0.0))[2:],
+                     label in with_, *with_.get(label, (0, 0, 0.0, 0.0))[2:]))
     frame = pd.DataFrame(rows, columns=list(RESILIENCE_COLUMNS))
-    return frame.sort_values(["unserved_without", "site_id"], ascending=[False, True],
+    return frame.sort_values(["unserved_without", "unserved_with", "site_id"],
+                             ascending=[False, False, True],
                              kind="stable").reset_index(drop=True)

@@ -1,0 +1,214 @@
+"""Resilience (SPEC §3.2) by generating only the loss cases that bind.
+
+The full model gives every candidate site (every pair, with resilience_losses =
+2) a loss case t with its own flows x^t over the usable arcs: |T|·|A| flow
+variables, hundreds of times the plan itself at theatre scale. But losing a
+closed site changes nothing (the plan's own flows survive it), and losing more
+sites is never easier, so a plan survives every loss case exactly when it
+survives the loss cases of its *open* sites (:func:`hubopt.model.build.loss_cases`).
+A plan opens a handful of the candidates. So the session starts with no loss
+case at all and :class:`LazyLosses`, on every :meth:`Session.solve`,
+
+1. solves the MIP with the loss cases added so far;
+2. checks the plan against every loss case of its open sites not yet in the
+   model, one LP each (:class:`LossCheck`: the plan's modules fixed, least
+   shortfall below α·q_r, warm-started on one LP session);
+3. adds the cases the plan fails — their flows and rows, built by the same
+   :func:`hubopt.model.build.add_loss_cases` as the full model's, handed to the
+   same HiGHS (:meth:`Session.add_constraints`) — and solves again, until a
+   plan fails none.
+
+Exact: each round's model has a subset of the full model's rows, so its bound
+is a bound of the full model, and the last plan satisfies every loss case, so
+it is a plan of the full model with that gap. Finite: every round adds a case
+that was not in the model, of finitely many. The time limit is shared by all
+rounds; a round that ends (time, memory, Ctrl-C) with a plan that still fails a
+loss case ends the solve without a plan (``no_solution``): a plan that does not
+survive is never reported as one that does.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import pyomo.environ as pyo
+
+from ..model.build import add_loss_cases, loss_cases, loss_label
+from ..model.network import Network
+from .outcome import SolveOutcome
+from .sizing import model_size
+
+log = logging.getLogger("hubopt")
+
+# A loss case fails when some demand row falls short of α·q_r by more than this share
+# of q_r: HiGHS's feasibility tolerance (1e-7, scaled) leaves smaller shortfalls as noise.
+SHORTFALL_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class LossRound:
+    """One MIP solve of the lazy loop: its objective and the loss cases its plan
+    failed (added before the next round; none in the last round)."""
+
+    objective: float | None
+    failed: tuple[str, ...]
+    check_seconds: float
+
+
+def open_capacity(model, network: Network) -> dict[tuple[str, str], float]:
+    """Capacity per (site, service) of the plan loaded in ``model`` (y rounded)."""
+    capacity: dict[tuple[str, str], float] = defaultdict(float)
+    for key, module in network.modules.items():
+        if (pyo.value(model.y[key], exception=False) or 0.0) > 0.5:
+            capacity[(key[0], key[1])] += module.capacity
+    return dict(capacity)
+
+
+class LossCheck:
+    """The §3.2 check of a fixed plan, one LP per loss case t:
+
+        min  Σ_r u_r / q_r
+        s.t. check_demand[r]:    Σ_{s∉t} x_sr + u_r ≥ α·q_r          r ∈ R
+             check_capacity[s,k]: Σ_{r of k} x_sr ≤ C_sk             (open capacity)
+             x ≥ 0, u ≥ 0
+
+    u_r (units/period) is what row r lacks of α·q_r after losing t. The LP is
+    built once over every usable arc; a plan sets the capacity rows' bounds and a
+    loss case fixes the flows of its sites to 0, so every case re-solves warm in
+    the one session ``lp_session(model)`` opens."""
+
+    def __init__(self, network: Network, alpha: float, lp_session: Callable):
+        self.network = network
+        model = pyo.ConcreteModel(name="loss_check")
+        model.A = pyo.Set(initialize=list(network.arcs), dimen=3, ordered=True)
+        model.R = pyo.Set(initialize=list(network.demand), dimen=2, ordered=True)
+        model.x = pyo.Var(model.A, within=pyo.NonNegativeReals)
+        model.u = pyo.Var(model.R, within=pyo.NonNegativeReals)
+        model.check_demand = pyo.Constraint(model.R, rule=lambda m, sector, service: (
+            sum(m.x[a.key] for a in network.arcs_into((sector, service))) + m.u[sector, service]
+            >= alpha * network.demand[(sector, service)].quantity))
+        pairs = sorted({(a.site_id, a.service) for a in network.arcs.values()})
+        model.check_capacity = pyo.Constraint(
+            pyo.Set(initialize=pairs, dimen=2, ordered=True),
+            rule=lambda m, s, k: sum(m.x[a.key] for a in network.arcs_from(s, k)) <= 0)
+        model.shortfall = pyo.Objective(expr=sum(
+            u / network.demand[r].quantity for r, u in model.u.items()), sense=pyo.minimize)
+        self.model = model
+        self.session = lp_session(model)
+        self._capacity = dict.fromkeys(pairs, 0.0)    # the capacity rows' upper bounds
+
+    def set_plan(self, capacity: dict[tuple[str, str], float]) -> None:
+        """Check the plan with this open capacity per (site, service) from now on."""
+        for pair, row in self.model.check_capacity.items():
+            value = capacity.get(pair, 0.0)
+            if self._capacity[pair] != value:
+                self.session.set_row_bounds(row, -float("inf"), value)
+                self._capacity[pair] = value
+
+    def shortfall(self, case: tuple[str, ...]) -> dict[tuple[str, str], float]:
+        """Units/period each demand row lacks of α·q_r when the sites of ``case`` are
+        lost together (rows that lack nothing left out)."""
+        lost = set(case)
+        fixed = [(self.model.x[key], 0.0, 0.0) for key in self.network.arcs if key[0] in lost]
+        with self.session.bounds(fixed):
+            outcome = self.session.solve()
+        if not outcome.has_plan:
+            raise RuntimeError(f"loss check LP for {loss_label(case)} ended {outcome.status}")
+        return {r: float(var.value) for r, var in self.model.u.items()
+                if var.value > SHORTFALL_TOLERANCE * self.network.demand[r].quantity}
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class LazyLosses:
+    """The lazy loss-case loop of one session (this module's docstring).
+    ``lp_session(model)`` opens the session of the check LP; ``memory_limit_mb``
+    and ``selected_links`` size the model with the cases added (the estimate of
+    :mod:`hubopt.solver.sizing`, which stops the loop past the limit)."""
+
+    def __init__(self, network: Network, lp_session: Callable, *,
+                 memory_limit_mb: float | None = None, selected_links: bool = False):
+        self.network = network
+        self.lp_session = lp_session
+        self.memory_limit_mb = memory_limit_mb
+        self.selected_links = selected_links
+        self.rounds: list[LossRound] = []
+        self._check: LossCheck | None = None
+
+    def failed_cases(self, model) -> list[tuple[str, ...]]:
+        """The loss cases of the loaded plan's open sites that are not in the model
+        and that the plan fails."""
+        capacity = open_capacity(model, self.network)
+        open_sites = {s for (s, _), value in capacity.items() if value > 0}
+        todo = [case for case in loss_cases(self.network, open_sites)
+                if loss_label(case) not in model.loss_cases]
+        if not todo:
+            return []
+        if self._check is None:
+            self._check = LossCheck(self.network, self.network.scenario.settings.resilience,
+                                    self.lp_session)
+        self._check.set_plan(capacity)
+        return [case for case in todo if self._check.shortfall(case)]
+
+    def solve(self, session, start) -> SolveOutcome:
+        """Solve ``session`` (built with no or some loss cases) until its plan survives
+        every loss case; the outcome of the last round, its seconds those of all."""
+        limit = session.options.time_limit
+        begin = time.perf_counter()
+        seconds = 0.0
+        while True:
+            left = limit - (time.perf_counter() - begin)
+            outcome = session.run(start, time_limit=max(0.01, left))
+            seconds += outcome.seconds
+            if not outcome.has_plan:
+                return replace(outcome, seconds=seconds)
+            clock = time.perf_counter()
+            failed = self.failed_cases(session.model)
+            checked = time.perf_counter() - clock
+            labels = tuple(loss_label(case) for case in failed)
+            self.rounds.append(LossRound(outcome.objective, labels, checked))
+            log.info("resilience round %d: objective %s, %d loss case(s) failed%s (%.2f s check)",
+                     len(self.rounds), f"{outcome.objective:,.2f}", len(failed),
+                     f": {', '.join(labels[:8])}{' ...' if len(labels) > 8 else ''}"
+                     if labels else "", checked)
+            if not failed:
+                return replace(outcome, seconds=seconds)
+            if outcome.status != "optimal" or time.perf_counter() - begin >= limit:
+                log.warning("resilience: the solve stopped (%s) with a plan that does not "
+                            "survive the loss of %s; no plan is reported", outcome.status,
+                            labels[0])
+                return replace(outcome, status="no_solution", objective=None, gap=None,
+                               seconds=seconds)
+            cases = len(session.model.loss_cases) + len(failed)
+            size = model_size(self.network, selected_links=self.selected_links,
+                              loss_cases=cases)
+            if self.memory_limit_mb is not None and size.megabytes > self.memory_limit_mb:
+                log.warning("resilience: %d loss cases would need about %.0f MB, above the "
+                            "memory limit of %.0f MB; no plan is reported", cases,
+                            size.megabytes, self.memory_limit_mb)
+                return replace(outcome, status="no_solution", objective=None, gap=None,
+                               seconds=seconds, stopped_by="memory_limit")
+            added = add_loss_cases(session.model, self.network, failed)
+            session.add_constraints(added)
+            start = None
+
+    def as_run_record(self, model) -> dict:
+        """Rounds, loss cases in the model and check seconds, for the run record."""
+        labels = list(model.loss_cases)
+        return {"loss_cases": "lazy", "resilience_rounds": len(self.rounds),
+                "loss_cases_added": len(labels),
+                "loss_cases_in_model": ", ".join(labels) or "none",
+                "loss_check_seconds": sum(r.check_seconds for r in self.rounds)}
+
+    def close(self) -> None:
+        if self._check is not None:
+            self._check.close()
+            self._check = None
+
+
+__all__ = ["LazyLosses", "LossCheck", "LossRound", "SHORTFALL_TOLERANCE", "open_capacity"]

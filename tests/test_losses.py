@@ -1,0 +1,297 @@
+"""Resilience by lazy loss cases (SPEC §3.2; hubopt.solver.losses) and N-2.
+
+Lazy and full must reach the same optimum; every plan must survive every loss
+case, checked by tests/loss_reference.py (a bare-HiGHS transport LP from the
+records, over every set of L sites, closed ones included); on tiny instances the
+optimum must equal the reference's enumeration of every design.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from loss_reference import best_design, capacity_of, failed_loss_sets
+from plan_check import check_solved
+from test_baselines import every_family
+from tiny import HubOption, Route, Sector, base, with_site
+
+import hubopt
+from hubopt.inputs.instance import Demand, Scenario, Service, Settings, Site
+from hubopt.model.build import loss_cases
+from hubopt.model.network import build_network
+from hubopt.solver import session as session_module
+from hubopt.solver.sizing import model_size
+
+REL = 1e-6
+
+
+def seeded(n_sites: int, seed: int, *, alpha: float, losses: int = 1,
+           single_sourcing: bool = False, services: int = 1) -> Scenario:
+    """A seeded instance whose base plan opens few sites, so resilience binds: sites
+    and sectors in a 300 × 200 km box, Routes rows with hours and cost from the
+    distance, every row in reach of its four nearest sites (max_hours), two sizes
+    per site and service with economies of scale."""
+    rng = np.random.default_rng(seed)
+    names = [f"goods{k}" if k else "goods" for k in range(services)]
+    site_xy = rng.uniform((0, 0), (300, 200), size=(n_sites, 2))
+    sector_xy = rng.uniform((0, 0), (300, 200), size=(2 * n_sites, 2))
+    sites = tuple(Site(f"S{i}", "POL", latitude=50.0, longitude=20.0,
+                       site_cost=float(rng.uniform(200, 400)), row=i + 2)
+                  for i in range(n_sites))
+    sectors, demand, routes = [], [], []
+    for j, (x, y) in enumerate(sector_xy):
+        sector = f"T{j}"
+        sectors.append(Sector(sector, "POL", latitude=50.0, longitude=20.0, row=j + 2))
+        km = np.hypot(site_xy[:, 0] - x, site_xy[:, 1] - y)
+        reach = float(np.sort(km)[min(3, n_sites - 1)]) / 60.0 + 0.01
+        for service in names:
+            demand.append(Demand(sector, service, float(rng.integers(10, 40)),
+                                 max_hours=round(reach, 4), row=len(demand) + 2))
+        for i, d in enumerate(km):
+            routes.append(Route(f"S{i}", sector, round(float(d) / 60.0, 4),
+                                round(0.02 * float(d), 4), row=len(routes) + 2))
+    total = sum(d.quantity for d in demand) / services
+    options = []
+    for site in sites:
+        for service in names:
+            options.append(HubOption(site.site_id, service, "S", round(0.3 * total),
+                                     fixed_cost=150.0, row=len(options) + 2))
+            options.append(HubOption(site.site_id, service, "L", round(0.6 * total),
+                                     fixed_cost=220.0, row=len(options) + 2))
+    settings = Settings(scenario_name=f"seeded{seed}", missing_routes="forbid",
+                        resilience=alpha, resilience_losses=losses,
+                        single_sourcing=single_sourcing, mip_gap=0.0, time_limit_seconds=120)
+    return Scenario(settings, tuple(Service(k, "units") for k in names), sites,
+                    tuple(options), tuple(sectors), tuple(demand), routes=tuple(routes))
+
+
+def solve_both(scenario):
+    lazy = hubopt.solve(scenario, stress=False, loss_cases="lazy")
+    full = hubopt.solve(scenario, stress=False, loss_cases="full")
+    return lazy, full
+
+
+def assert_same_optimum(lazy, full):
+    assert lazy.status == full.status
+    if full.has_plan:
+        assert lazy.status == "optimal"
+        assert lazy.summary["objective"] == pytest.approx(full.summary["objective"], rel=REL)
+        assert check_solved(lazy) == []
+
+
+GOLDEN = {"base": base, "every_family": every_family,
+          "base_two_sizes": lambda: replace(base(), hub_options=(
+              *base().hub_options, HubOption("B", "goods", "small", 40, fixed_cost=30, row=4)))}
+
+
+@pytest.mark.parametrize("alpha", [0.5, 0.8, 1.0])
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_lazy_and_full_reach_the_same_optimum_on_the_golden_scenarios(name, alpha):
+    scenario = GOLDEN[name]().with_settings(resilience=alpha)
+    lazy, full = solve_both(scenario)
+    # every_family's B holds 90 of the 100 units: α = 1 cannot survive losing A
+    assert full.status == ("infeasible" if (name, alpha) == ("every_family", 1.0)
+                           else "optimal")
+    assert_same_optimum(lazy, full)
+    if full.has_plan:
+        assert failed_loss_sets(scenario, capacity_of(lazy.hubs), alpha, 1) == []
+
+
+def test_binding_case_needs_a_second_round_and_records_it():
+    # base: A alone (200) fails the loss of A; α = 1 needs B as a full backup (280,
+    # tests/test_resilience.py): round 1 plan A, fails "A"; round 2 adds that case.
+    lazy = hubopt.solve(base(resilience=1.0), stress=False)
+    assert lazy.summary["objective"] == pytest.approx(280)
+    assert lazy.run["loss_cases"] == "lazy"
+    assert lazy.run["resilience_rounds"] == 2
+    assert lazy.run["loss_cases_in_model"] == "A"
+    assert lazy.run["loss_cases_added"] == 1
+    full = hubopt.solve(base(resilience=1.0), stress=False, loss_cases="full")
+    assert full.run["loss_cases"] == "full" and full.run["loss_cases_in_model"] == 2
+
+
+@pytest.mark.parametrize(("seed", "alpha", "single"), [
+    (1, 0.5, False), (2, 0.8, False), (3, 1.0, False), (4, 0.8, True), (5, 1.0, True),
+    (6, 0.5, True)])
+def test_lazy_and_full_agree_on_seeded_instances(seed, alpha, single):
+    scenario = seeded(7, seed, alpha=alpha, single_sourcing=single)
+    lazy, full = solve_both(scenario)
+    assert full.status == "optimal"
+    assert_same_optimum(lazy, full)
+    assert failed_loss_sets(scenario, capacity_of(lazy.hubs), alpha, 1) == []
+    # only cases of sites some round opened were added: never all of them
+    assert lazy.run["loss_cases_added"] <= lazy.summary["open_sites"] * \
+        lazy.run["resilience_rounds"]
+
+
+def test_resilience_binds_on_the_seeded_instances():
+    """The seeded instances are not trivial: the plan without resilience fails a loss."""
+    scenario = seeded(7, 2, alpha=0.0)
+    plan = hubopt.solve(scenario, stress=False)
+    assert failed_loss_sets(scenario, capacity_of(plan.hubs), 0.8, 1) != []
+    resilient = hubopt.solve(scenario.with_settings(resilience=0.8), stress=False)
+    assert resilient.summary["objective"] > plan.summary["objective"] * 1.01
+    assert resilient.run["resilience_rounds"] >= 2
+
+
+@pytest.mark.parametrize(("seed", "alpha", "losses", "single"), [
+    (11, 0.8, 1, False), (12, 0.6, 2, False), (13, 0.5, 2, True), (14, 1.0, 1, True)])
+def test_optimum_equals_the_enumeration_of_every_design(seed, alpha, losses, single):
+    scenario = seeded(5, seed, alpha=alpha, losses=losses, single_sourcing=single)
+    reference = best_design(scenario, alpha, losses)
+    lazy, full = solve_both(scenario)
+    if reference is None:
+        assert lazy.status == full.status == "infeasible"
+        return
+    assert lazy.status == "optimal"
+    assert lazy.summary["objective"] == pytest.approx(reference[0], rel=REL)
+    assert full.summary["objective"] == pytest.approx(reference[0], rel=REL)
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_n2_plan_survives_every_pair_and_equals_the_full_n2_model(seed):
+    scenario = seeded(6, seed, alpha=0.7, losses=2)
+    lazy, full = solve_both(scenario)
+    assert full.status == "optimal"
+    assert_same_optimum(lazy, full)
+    assert failed_loss_sets(scenario, capacity_of(lazy.hubs), 0.7, 2) == []
+    n1 = hubopt.solve(scenario.with_settings(resilience_losses=1), stress=False)
+    assert lazy.summary["objective"] >= n1.summary["objective"] * (1 - REL)
+    # the lazy model holds pairs of sites only
+    assert all(" & " in case for case in lazy.run["loss_cases_in_model"].split(", "))
+
+
+def test_n2_costs_more_than_n1_where_a_pair_binds():
+    # three sites of 100 each, 100 units of demand: N-1 at α = 0.5 needs two sites,
+    # N-2 needs three (any one left must carry 50)
+    scenario = replace(base(resilience=0.5), sites=(*base().sites, Site(
+        "C", "POL", latitude=50.0, longitude=23.0, row=4)), hub_options=(
+        *base().hub_options, HubOption("C", "goods", "std", 100, fixed_cost=90, row=4)),
+        routes=(*base().routes, Route("C", "K", 2.0, 2.0, row=6), Route("C", "L", 2.0, 2.0,
+                                                                          row=7)))
+    n1 = hubopt.solve(scenario, stress=False)
+    n2 = hubopt.solve(scenario.with_settings(resilience_losses=2), stress=False)
+    assert set(n1.hubs["site_id"]) == {"A", "B"}        # 100 + 80 + 100·1
+    assert n1.summary["objective"] == pytest.approx(280)
+    assert set(n2.hubs["site_id"]) == {"A", "B", "C"}   # + 90
+    assert n2.summary["objective"] == pytest.approx(370)
+    assert failed_loss_sets(scenario, capacity_of(n2.hubs), 0.5, 2) == []
+
+
+def test_a_row_only_two_sites_reach_cannot_survive_n2():
+    plan = hubopt.solve(base(resilience=0.5, resilience_losses=2))
+    assert plan.status == "infeasible"
+    assert plan.diagnosis[0].message == (
+        "sector K, goods: only sites A (Sites row 2) and B (Sites row 3) can reach it, so "
+        "losing both together (resilience_losses 2) leaves it unserved; resilience 0.5 "
+        "requires 30 units from elsewhere.")
+
+
+def test_loss_cases_of_open_sites():
+    network = build_network(seeded(5, 1, alpha=0.5, losses=2))
+    assert loss_cases(network, ["S3", "S1", "S4"]) == [("S1", "S3"), ("S1", "S4"),
+                                                      ("S3", "S4")]
+    assert loss_cases(network, ["S2"]) == [("S2",)]
+    assert len(loss_cases(network)) == 10
+    single = build_network(seeded(5, 1, alpha=0.5))
+    assert loss_cases(single, ["S2", "S0"]) == [("S0",), ("S2",)]
+
+
+def test_memory_estimate_counts_the_loss_cases_in_the_model():
+    network = build_network(seeded(6, 1, alpha=0.8))
+    plain = model_size(build_network(seeded(6, 1, alpha=0.0)))
+    assert model_size(network, loss_cases=0) == plain
+    full, two = model_size(network), model_size(network, loss_cases=2)
+    assert plain.variables < two.variables < full.variables
+    # each case holds about (1 - 1/6) of the arcs: six cases add five times the arcs
+    assert full.variables - plain.variables == pytest.approx(5 * len(network.arcs), rel=0.01)
+    pairs = model_size(build_network(seeded(6, 1, alpha=0.8, losses=2)))
+    assert pairs.variables - plain.variables == pytest.approx(15 * 4 / 6 * len(network.arcs),
+                                                              rel=0.01)
+
+
+def test_a_round_stopped_with_a_failing_plan_reports_no_plan(monkeypatch):
+    """A round that is not proven (time limit) and whose plan fails a loss case
+    cannot go on: the solve reports no plan rather than a plan that does not survive."""
+    run = session_module.Session.run
+
+    def stopped(self, start=None, *, time_limit=None):
+        outcome = run(self, start, time_limit=time_limit)
+        return replace(outcome, status="time_limit") if outcome.has_plan else outcome
+    monkeypatch.setattr(session_module.Session, "run", stopped)
+    plan = hubopt.solve(base(resilience=1.0), stress=False)
+    assert plan.status == "no_solution"
+    assert plan.hubs.empty
+    # and a plan that survives is kept, status and all
+    kept = hubopt.solve(with_site(base(resilience=0.4), "B", status="open"), stress=False)
+    assert kept.status == "time_limit" and kept.summary["objective"] == pytest.approx(280)
+
+
+def test_explain_and_pareto_keep_resilience():
+    """The studies re-solve through the same session: their plans survive too."""
+    scenario = base(resilience=1.0)
+    plan = hubopt.solve(scenario)
+    from hubopt.studies.explain import explain
+    table = explain(plan, time_budget=30).set_index(["question", "subject"])
+    # forbidding B leaves A alone, which cannot survive A's loss: no plan
+    assert table.loc[("forbid site", "B"), "status"] == "infeasible"
+
+
+def test_resilience_losses_out_of_range_is_refused(tmp_path):
+    from click.testing import CliRunner
+    from workbooks import tiny_sheets, write_book
+
+    from hubopt.cli import main
+    sheets = tiny_sheets()
+    sheets["Settings"] += [["resilience", 0.5], ["resilience_losses", 3]]
+    path = write_book(tmp_path / "in.xlsx", sheets)
+    out = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(main, ["solve", str(path), "-o", str(out)])
+    assert result.exit_code == 3
+    row = len(sheets["Settings"])
+    assert (f"Settings!B{row}: resilience_losses: '3' is out of range; expected a whole "
+            "number from 1 to 2.") in result.output
+    assert not out.exists()
+
+
+def three_sites(**settings):
+    """base plus site C (cost 90, ships at 2), with 150 units of demand (K 90, L 60):
+    every site holds 100, so any two lost together leave 50 unserved."""
+    scenario = base(**settings)
+    return replace(scenario, sites=(*scenario.sites, Site(
+        "C", "POL", name="Site C", latitude=50.0, longitude=23.0, row=4)), hub_options=(
+        *scenario.hub_options, HubOption("C", "goods", "std", 100, fixed_cost=90, row=4)),
+        routes=(*scenario.routes, Route("C", "K", 2.0, 2.0, row=6),
+                Route("C", "L", 2.0, 2.0, row=7)),
+        demand=(Demand("K", "goods", 90, row=2), Demand("L", "goods", 60, row=3)))
+
+
+def test_stress_and_resilience_sheet_report_the_pairs():
+    plan = hubopt.solve(three_sites(resilience=0.5, resilience_losses=2))
+    # N-2 at α = 0.5: any one site left must carry 75, so all three open
+    assert set(plan.hubs["site_id"]) == {"A", "B", "C"}
+    stress = plan.stress.set_index("site_id")
+    assert set(plan.stress["site_id"][:3]) == {"A & B", "A & C", "B & C"}   # worst first
+    assert sorted(stress.index) == ["A", "A & B", "A & C", "B", "B & C", "C"]
+    for pair in ("A & B", "A & C", "B & C"):
+        assert stress.loc[pair, "unserved"] == pytest.approx(50)
+        assert stress.loc[pair, "unserved_share"] == pytest.approx(50 / 150)
+    for site in ("A", "B", "C"):
+        assert stress.loc[site, "unserved"] == pytest.approx(0)
+    assert stress.loc["A & C", "name"] == "A & Site C"
+    # the plan without resilience is A + C (100 + 90 + 90·1 + 10·1 + 50·2 = 390): losing
+    # both leaves everything unserved; with resilience 50 of 150
+    table = plan.resilience.set_index("site_id")
+    assert plan.resilience["site_id"][0] == "A & C"
+    assert table.loc["A & C", "unserved_without"] == pytest.approx(150)
+    assert table.loc["A & C", "unserved_share_without"] == pytest.approx(1.0)
+    assert table.loc["A & C", "unserved_with"] == pytest.approx(50)
+    assert table.loc["A & C", "unserved_share_with"] == pytest.approx(1 / 3)
+    assert not table.loc["A & B", "open_without"] and table.loc["A & B", "open_with"]
+
+
+def test_stress_tries_single_losses_only_with_n1():
+    plan = hubopt.solve(three_sites(resilience=0.5))
+    assert all(" & " not in site for site in plan.stress["site_id"])
