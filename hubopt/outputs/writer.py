@@ -2,8 +2,9 @@
 
 Sheets: Summary, Map (the plan drawn, with the ``hubopt[map]`` extra) and
 Charts (native Excel charts of the tables), Diagnosis when no plan exists,
-Hubs, Flows, Sectors, Stress (the loss of each open site in turn), Resilience
-(with resilience > 0), then Staffing, Funding and Contributors when the
+Hubs, Flows, Sectors, Stress (the loss of each open site in turn, and of each
+pair with resilience_losses = 2), Resilience (with resilience > 0), then
+Staffing, Funding and Contributors when the
 scenario has contributors, Changes against a previous plan, Locations
 (coordinates and threat of every site and sector, what ``hubopt map`` redraws
 from) and Inputs (settings, input hash, versions, timings). With a plan,
@@ -73,6 +74,8 @@ COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {
     "cost_rise": ("cost_rise [currency]", "#,##0.00"),
     "unserved_without": ("unserved_without [units/period]", "#,##0.##"),
     "unserved_with": ("unserved_with [units/period]", "#,##0.##"),
+    "unserved_share_without": ("unserved_share_without", "0.0%"),
+    "unserved_share_with": ("unserved_share_with", "0.0%"),
 }
 
 SUMMARY_MEANING: dict[str, str] = {

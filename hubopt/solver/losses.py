@@ -47,6 +47,9 @@ log = logging.getLogger("hubopt")
 # A loss case fails when some demand row falls short of α·q_r by more than this share
 # of q_r: HiGHS's feasibility tolerance (1e-7, scaled) leaves smaller shortfalls as noise.
 SHORTFALL_TOLERANCE = 1e-6
+# A cut the failed plan violates by less than this (relative) is not trusted to move the
+# next round: that case gets its flows (the full model's rows) instead.
+CUT_MARGIN = 1e-7
 
 
 @dataclass(frozen=True)
@@ -109,20 +112,51 @@ class LossCheck:
                 self.session.set_row_bounds(row, -float("inf"), value)
                 self._capacity[pair] = value
 
-    def shortfall(self, case: tuple[str, ...]) -> dict[tuple[str, str], float]:
+    def shortfall(self, case: tuple[str, ...]) -> tuple[dict, dict]:
         """Units/period each demand row lacks of α·q_r when the sites of ``case`` are
-        lost together (rows that lack nothing left out)."""
+        lost together (rows that lack nothing left out), and the LP's dual price
+        π_r ≥ 0 of each row's check_demand (rows with π_r = 0 left out)."""
         lost = set(case)
         fixed = [(self.model.x[key], 0.0, 0.0) for key in self.network.arcs if key[0] in lost]
         with self.session.bounds(fixed):
             outcome = self.session.solve()
-        if not outcome.has_plan:
-            raise RuntimeError(f"loss check LP for {loss_label(case)} ended {outcome.status}")
-        return {r: float(var.value) for r, var in self.model.u.items()
-                if var.value > SHORTFALL_TOLERANCE * self.network.demand[r].quantity}
+            if not outcome.has_plan:
+                raise RuntimeError(f"loss check LP for {loss_label(case)} ended "
+                                   f"{outcome.status}")
+            rows = list(self.model.check_demand.items())
+            duals = self.session.row_duals([con for _, con in rows])
+        short = {r: float(var.value) for r, var in self.model.u.items()
+                 if var.value > SHORTFALL_TOLERANCE * self.network.demand[r].quantity}
+        prices = {r: dual for (r, _), dual in zip(rows, duals, strict=True) if dual > 0}
+        return short, prices
 
     def close(self) -> None:
         self.session.close()
+
+
+def loss_cut(model, network: Network, case: tuple[str, ...], prices: dict):
+    """The feasibility cut of loss case ``case`` from the check LP's prices π_r ≥ 0:
+
+        resilience_cut:  Σ_{(s,k): s∉t} μ_sk·Σ_{m∈M(s,k)} cap_m·y_m  ≥  α·Σ_r π_r·q_r,
+                         μ_sk = max{π_r : (s,r) ∈ A, k(r) = k}.
+
+    Valid for every π ≥ 0: if the design can serve α·q after losing t with flows x,
+    then α·Σ π_r q_r ≤ Σ_r π_r Σ_s x_sr ≤ Σ_sk μ_sk Σ_r x_sr ≤ Σ_sk μ_sk·C_sk. With
+    the LP's optimal prices the plan that failed t violates it (the right side less
+    the left is its dual objective, the shortfall > 0). Returns (terms as
+    (module, coefficient), right-hand side)."""
+    alpha = network.scenario.settings.resilience
+    lost = set(case)
+    price: dict[tuple[str, str], float] = defaultdict(float)
+    for row, value in prices.items():
+        for arc in network.arcs_into(row):
+            if arc.site_id not in lost:
+                pair = (arc.site_id, arc.service)
+                price[pair] = max(price[pair], value)
+    terms = [(key, network.modules[key].capacity * price[(key[0], key[1])])
+             for key in network.modules if price.get((key[0], key[1]), 0.0) > 0]
+    rhs = alpha * sum(value * network.demand[row].quantity for row, value in prices.items())
+    return terms, rhs
 
 
 class LazyLosses:
@@ -138,11 +172,12 @@ class LazyLosses:
         self.memory_limit_mb = memory_limit_mb
         self.selected_links = selected_links
         self.rounds: list[LossRound] = []
+        self.cuts = 0
         self._check: LossCheck | None = None
 
-    def failed_cases(self, model) -> list[tuple[str, ...]]:
+    def failed_cases(self, model) -> list[tuple[tuple[str, ...], dict]]:
         """The loss cases of the loaded plan's open sites that are not in the model
-        and that the plan fails."""
+        and that the plan fails, each with the check LP's prices."""
         capacity = open_capacity(model, self.network)
         open_sites = {s for (s, _), value in capacity.items() if value > 0}
         todo = [case for case in loss_cases(self.network, open_sites)
@@ -153,11 +188,16 @@ class LazyLosses:
             self._check = LossCheck(self.network, self.network.scenario.settings.resilience,
                                     self.lp_session)
         self._check.set_plan(capacity)
-        return [case for case in todo if self._check.shortfall(case)]
+        failed = []
+        for case in todo:
+            short, prices = self._check.shortfall(case)
+            if short:
+                failed.append((case, prices))
+        return failed
 
     def solve(self, session, start) -> SolveOutcome:
-        """Solve ``session`` (built with no or some loss cases) until its plan survives
-        every loss case; the outcome of the last round, its seconds those of all."""
+        """Solve ``session`` until its plan survives every loss case; the outcome of
+        the last round, its seconds those of all rounds."""
         limit = session.options.time_limit
         begin = time.perf_counter()
         seconds = 0.0
@@ -170,7 +210,7 @@ class LazyLosses:
             clock = time.perf_counter()
             failed = self.failed_cases(session.model)
             checked = time.perf_counter() - clock
-            labels = tuple(loss_label(case) for case in failed)
+            labels = tuple(loss_label(case) for case, _ in failed)
             self.rounds.append(LossRound(outcome.objective, labels, checked))
             log.info("resilience round %d: objective %s, %d loss case(s) failed%s (%.2f s check)",
                      len(self.rounds), f"{outcome.objective:,.2f}", len(failed),
@@ -184,23 +224,50 @@ class LazyLosses:
                             labels[0])
                 return replace(outcome, status="no_solution", objective=None, gap=None,
                                seconds=seconds)
-            cases = len(session.model.loss_cases) + len(failed)
-            size = model_size(self.network, selected_links=self.selected_links,
-                              loss_cases=cases)
-            if self.memory_limit_mb is not None and size.megabytes > self.memory_limit_mb:
-                log.warning("resilience: %d loss cases would need about %.0f MB, above the "
-                            "memory limit of %.0f MB; no plan is reported", cases,
-                            size.megabytes, self.memory_limit_mb)
-                return replace(outcome, status="no_solution", objective=None, gap=None,
-                               seconds=seconds, stopped_by="memory_limit")
-            added = add_loss_cases(session.model, self.network, failed)
-            session.add_constraints(added)
+            flows = self._cut(session, failed)
+            if flows:
+                stopped = self._add_flows(session, flows)
+                if stopped is not None:
+                    return replace(outcome, status="no_solution", objective=None, gap=None,
+                                   seconds=seconds, stopped_by=stopped)
             start = None
 
+    def _cut(self, session, failed) -> list[tuple[str, ...]]:
+        """Add each failed case's resilience_cut to the session; return the cases whose
+        cut the plan does not violate by a safe margin (numerically weak prices),
+        which get their flows instead."""
+        model = session.model
+        weak = []
+        for case, prices in failed:
+            terms, rhs = loss_cut(model, self.network, case, prices)
+            now = sum(coef * (model.y[key].value or 0.0) for key, coef in terms)
+            if rhs - now <= CUT_MARGIN * max(1.0, abs(rhs)):
+                weak.append(case)
+                continue
+            session.add_row(sum(coef * model.y[key] for key, coef in terms), lower=rhs)
+            self.cuts += 1
+        return weak
+
+    def _add_flows(self, session, cases) -> str | None:
+        """Add the flows and rows of ``cases`` (add_loss_cases); "memory_limit" when
+        the model with them would exceed the memory limit (nothing added)."""
+        count = len(session.model.loss_cases) + len(cases)
+        size = model_size(self.network, selected_links=self.selected_links, loss_cases=count)
+        if self.memory_limit_mb is not None and size.megabytes > self.memory_limit_mb:
+            log.warning("resilience: %d loss cases would need about %.0f MB, above the "
+                        "memory limit of %.0f MB; no plan is reported", count,
+                        size.megabytes, self.memory_limit_mb)
+            return "memory_limit"
+        session.add_constraints(add_loss_cases(session.model, self.network, cases))
+        return None
+
     def as_run_record(self, model) -> dict:
-        """Rounds, loss cases in the model and check seconds, for the run record."""
+        """Rounds, cuts, loss cases in the model and check seconds, for the run record."""
         labels = list(model.loss_cases)
+        failed = list(dict.fromkeys(label for r in self.rounds for label in r.failed))
         return {"loss_cases": "lazy", "resilience_rounds": len(self.rounds),
+                "resilience_cuts": self.cuts,
+                "loss_cases_failed": ", ".join(failed) or "none",
                 "loss_cases_added": len(labels),
                 "loss_cases_in_model": ", ".join(labels) or "none",
                 "loss_check_seconds": sum(r.check_seconds for r in self.rounds)}
@@ -211,4 +278,5 @@ class LazyLosses:
             self._check = None
 
 
-__all__ = ["LazyLosses", "LossCheck", "LossRound", "SHORTFALL_TOLERANCE", "open_capacity"]
+__all__ = ["CUT_MARGIN", "LazyLosses", "LossCheck", "LossRound", "SHORTFALL_TOLERANCE",
+           "loss_cut", "open_capacity"]
