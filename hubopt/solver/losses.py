@@ -111,6 +111,9 @@ class LossCheck:
         self.model = model
         self.session = lp_session(model)
         self._capacity = dict.fromkeys(pairs, 0.0)    # the capacity rows' upper bounds
+        self._flows_of: dict[str, list] = defaultdict(list)   # site → its x, to fix at 0
+        for key in network.arcs:
+            self._flows_of[key[0]].append(model.x[key])
 
     def set_plan(self, capacity: dict[tuple[str, str], float]) -> None:
         """Check the plan with this open capacity per (site, service) from now on."""
@@ -124,8 +127,7 @@ class LossCheck:
         """Units/period each demand row lacks of α·q_r when the sites of ``case`` are
         lost together (rows that lack nothing left out), and the LP's dual price
         π_r ≥ 0 of each row's check_demand (rows with π_r = 0 left out)."""
-        lost = set(case)
-        fixed = [(self.model.x[key], 0.0, 0.0) for key in self.network.arcs if key[0] in lost]
+        fixed = [(var, 0.0, 0.0) for site in case for var in self._flows_of[site]]
         with self.session.bounds(fixed):
             outcome = self.session.solve()
             if not outcome.has_plan:

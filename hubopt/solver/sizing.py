@@ -38,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InputError, Issue
+from ..model.build import loss_cases as every_loss_case
 from ..model.network import Network
 from .rows import PER_DEMAND
 
@@ -99,8 +100,7 @@ def model_size(network: Network, *, selected_links: bool = False,
         # each loss case (L sites of the |T| with arcs) has x^t on the arcs of the other
         # sites, resilience_demand per row, resilience_capacity per (s, k) it keeps
         losses = len({a.site_id for a in network.arcs.values()})
-        cases = _all_cases(losses, settings.resilience_losses) if loss_cases is None \
-            else loss_cases
+        cases = len(every_loss_case(network)) if loss_cases is None else loss_cases
         kept = max(0.0, 1.0 - settings.resilience_losses / losses) if losses else 0.0
         pair_modules = sum(len(network.modules_of(s, k)) for s, k in
                            {(a.site_id, a.service) for a in network.arcs.values()})
@@ -132,13 +132,6 @@ def check_memory_budget(network: Network, budget_mb: float | None, *,
             "missing_routes = forbid), or raise the budget with --max-memory-mb "
             f"{int(size.megabytes * 1.2) + 1} on a machine that has the memory.")])
     return size
-
-
-def _all_cases(sites: int, together: int) -> int:
-    """The number of loss cases of the full model: each site, or each pair."""
-    if sites < together:
-        return 1 if sites else 0
-    return sites if together == 1 else sites * (sites - 1) // 2
 
 
 def _contributor_pairs(network: Network) -> int:
