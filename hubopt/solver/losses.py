@@ -205,10 +205,11 @@ class LazyLosses:
                 failed.append((case, prices))
         return failed
 
-    def solve(self, session, start) -> SolveOutcome:
-        """Solve ``session`` until its plan survives every loss case; the outcome of
-        the last round, its seconds those of all rounds."""
-        limit = session.options.time_limit
+    def solve(self, session, start, *, time_limit: float | None = None) -> SolveOutcome:
+        """Solve ``session`` until its plan survives every loss case, within
+        ``time_limit`` seconds for all rounds (default: the session options' limit);
+        the outcome of the last round, its seconds those of all rounds."""
+        limit = session.options.time_limit if time_limit is None else time_limit
         begin = time.perf_counter()
         seconds = 0.0
         while True:

@@ -151,15 +151,17 @@ class Session:
             return None
         return max(0.0, self._deadline - time.perf_counter())
 
-    def solve(self, start: Mapping[Any, float] | None = None) -> SolveOutcome:
+    def solve(self, start: Mapping[Any, float] | None = None, *,
+              time_limit: float | None = None) -> SolveOutcome:
         """Solve the model as it now stands, from the MIP start ``start`` (Pyomo
-        variable → value; HiGHS completes the continuous ones) if given; load the
-        incumbent into the Pyomo variables when there is one. With lazy resilience
-        (``losses``) this is the loop of :mod:`hubopt.solver.losses`: as many runs
-        as it takes for the plan to survive every loss case, within one time limit."""
+        variable → value; HiGHS completes the continuous ones) if given, within
+        ``time_limit`` seconds (default: the options' limit); load the incumbent into
+        the Pyomo variables when there is one. With lazy resilience (``losses``) this
+        is the loop of :mod:`hubopt.solver.losses`: as many runs as it takes for the
+        plan to survive every loss case, within the one time limit."""
         if self.losses is not None:
-            return self.losses.solve(self, start)
-        return self.run(start)
+            return self.losses.solve(self, start, time_limit=time_limit)
+        return self.run(start, time_limit=time_limit)
 
     def run(self, start: Mapping[Any, float] | None = None, *,
             time_limit: float | None = None) -> SolveOutcome:

@@ -1,0 +1,272 @@
+"""A short list to negotiate with: the optimum and diverse near-optimal alternatives
+(SPEC §3.6).
+
+Let c* be the optimum's objective (SPEC §3, the stability term included with a
+previous plan) and ε ≥ 0 the slack. Alternative j = 1, 2, … is the plan that
+shares the fewest modules with every plan before it:
+
+    minimise   score_j = Σ_{m ∈ U_j} y_m        U_j = modules open in the optimum
+                                                 or in an earlier alternative
+    subject to every constraint of §3
+               alternatives_slack:   objective ≤ c* + ε·|c*|
+               alternatives_nogood:  Σ_{m ∈ P} (1 − y_m) + Σ_{m ∉ P} y_m ≥ 1
+                                     for each earlier plan P (the optimum included)
+
+and, among the plans with the least score, the cheapest. That is two solves of
+the one session the optimum was solved in (:class:`hubopt.solver.session.Session`;
+nothing is rebuilt, rows are added and objectives swapped in place):
+
+1. *least overlap*: the session's objective set to score_j;
+2. *cheapest among them*: the model's own objective again, with the row
+   alternatives_score_j: Σ_{m ∈ U_j} y_m ≤ score_j* (freed afterwards), from
+   solve 1's plan as the MIP start.
+
+The list ends early when solve 1 finds no plan: none is left within the slack
+(infeasible), or none was found in the time (reported as such). A solve stopped
+by its time limit gives a plan that is not proven least-overlap (or not proven
+cheapest among them): :attr:`Alternative.proven` is False and its gaps say by how
+much, never silently. With lazy resilience the loss-case loop runs inside every
+solve (its cuts hold for every plan, so they stay).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field, replace
+
+import pyomo.environ as pyo
+
+from ..errors import HuboptError, Issue
+from ..inputs.instance import Scenario
+from ..model.build import start_values
+from ..model.checks import presolve_findings
+from ..model.network import ModuleKey, Network, build_network
+from ..outputs.results import Plan, extract_plan
+from ..solver.guard import stop_requested
+from ..solver.outcome import SolveOutcome
+from ..solver.session import Session, SolveOptions, open_session
+from ..solver.sizing import DEFAULT_MEMORY_BUDGET_MB
+from .burden import share_burden
+
+log = logging.getLogger(__name__)
+
+COST_TOLERANCE = 1e-7   # relative: the optimum itself must satisfy alternatives_slack
+SECOND_SOLVE_SHARE = 0.2   # the least share of the time limit left for solve 2
+
+
+class NoOptimum(HuboptError):
+    """No optimum to start from: the scenario has no plan (``status`` infeasible, with
+    the pre-solve findings when they show why) or none was found in the time."""
+
+    def __init__(self, status: str, diagnosis: list[Issue]):
+        self.status = status
+        self.diagnosis = diagnosis
+        self.exit_code = 4 if status == "infeasible" else 5
+        super().__init__(f"no plan: {status}")
+
+
+@dataclass
+class Alternative:
+    """One plan of the short list: ``rank`` 0 is the optimum.
+
+    ``score`` (alternatives only) is the number of its modules also open in an
+    earlier plan; ``score_gap`` the relative gap of the least-overlap solve
+    (0 when proven least), ``cost_gap`` that of the cheapest-among-them solve
+    (for the optimum: its MIP gap)."""
+
+    rank: int
+    plan: Plan
+    modules: frozenset[ModuleKey]
+    score: int | None = None
+    score_status: str = "optimal"
+    score_gap: float | None = None
+    cost_status: str = "optimal"
+    cost_gap: float | None = None
+
+    @property
+    def objective(self) -> float:
+        return float(self.plan.summary["objective"])
+
+    @property
+    def proven(self) -> bool:
+        """Least overlap and cheapest among the least, both proven (the optimum: proven
+        optimal), within the requested MIP gap."""
+        return self.score_status == "optimal" and self.cost_status == "optimal"
+
+    @property
+    def gap(self) -> float | None:
+        """The gap that qualifies the plan: the score's for an alternative (how far it
+        may be from the least overlap), the cost's for the optimum."""
+        return self.cost_gap if self.rank == 0 else self.score_gap
+
+
+@dataclass
+class ShortList:
+    """The optimum first, then the alternatives in the order found; ``ended`` says why
+    the list has fewer than ``requested`` alternatives (None: it has them all)."""
+
+    scenario: Scenario
+    slack: float
+    requested: int
+    plans: list[Alternative]
+    ended: str | None = None
+    run: dict = field(default_factory=dict)
+
+    @property
+    def optimum(self) -> Alternative:
+        return self.plans[0]
+
+    def delta(self, alternative: Alternative) -> float:
+        """(objective − c*) / |c*|: how much dearer than the optimum (0 when c* = 0)."""
+        best = self.optimum.objective
+        return (alternative.objective - best) / abs(best) if best else 0.0
+
+
+def alternatives(scenario: Scenario, n: int = 4, slack: float = 0.05, *,
+                 time_limit: float | None = None, mip_gap: float | None = None,
+                 threads: int | None = None, verbose: bool = False,
+                 previous_plan=(), memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB,
+                 strong_links: str | int = "auto") -> ShortList:
+    """The optimum of ``scenario`` and up to ``n`` alternatives within ``slack`` of it.
+
+    ``time_limit`` (seconds, default Settings) applies to the optimum and to each
+    alternative: its least-overlap solve may use all of it and the
+    cheapest-among-them solve gets what is left, at least a fifth of it.
+    ``previous_plan`` (modules (site, service, size), or a PreviousPlan) prices
+    changes as in :func:`hubopt.solve` and is the optimum's MIP start. The model goes
+    through the same steps as :func:`hubopt.solve` (memory budget, row selection,
+    lazy resilience, solve guard). Raises :class:`NoOptimum` when there is no plan
+    at all; ValueError for ``n`` < 1 or a negative ``slack``.
+    """
+    if n < 1:
+        raise ValueError(f"the number of alternatives must be at least 1, not {n}")
+    if not (slack >= 0 and math.isfinite(slack)):
+        raise ValueError(f"the slack must be a number >= 0 (0.05 = 5 %), not {slack}")
+    started = time.perf_counter()
+    previous = list(getattr(previous_plan, "keys", previous_plan))
+    network = build_network(scenario)
+    findings = presolve_findings(network)
+    if findings:
+        raise NoOptimum("infeasible", findings)
+    options = SolveOptions.of(scenario.settings, time_limit=time_limit, mip_gap=mip_gap,
+                              threads=threads, verbose=verbose,
+                              memory_limit_mb=memory_budget_mb, strong_links=strong_links)
+    session, _, _ = open_session(network, previous, options)
+    try:
+        search = _Search(session, network, slack)
+        found = search.optimum(start_values(session.model, network, previous)
+                               if previous else None)
+        plans = [found]
+        ended = None
+        while len(plans) <= n:
+            if stop_requested():
+                ended = "stopped (interrupted) before the next alternative"
+                break
+            alternative, ended = search.next(len(plans))
+            if alternative is None:
+                break
+            plans.append(alternative)
+        short = ShortList(scenario, slack, n, plans, ended)
+        short.run = {"alternatives_requested": n, "alternatives_found": len(plans) - 1,
+                     "slack": slack, "ended": ended or "all requested alternatives found",
+                     "solves": session.solves, "solve_seconds": session.seconds,
+                     "total_seconds": time.perf_counter() - started,
+                     "mip_gap_requested": options.mip_gap,
+                     "time_limit_seconds_per_plan": options.time_limit,
+                     "strong_link_rows": None if session.links is None else session.links.kept,
+                     "highs_options": session.highs_options or None}
+        if session.losses is not None:
+            short.run.update(session.losses.as_run_record(session.model))
+    finally:
+        session.close()
+    log.info("alternatives: the optimum and %d alternative(s) within %.4g %% from %d solve(s)"
+             " (%.1f s)%s", len(plans) - 1, 100 * slack, short.run["solves"],
+             short.run["total_seconds"], f"; {ended}" if ended else "")
+    return short
+
+
+class _Search:
+    """The solves of one short list on one session: rows added, objectives swapped."""
+
+    def __init__(self, session: Session, network: Network, slack: float):
+        self.session = session
+        self.network = network
+        self.model = session.model
+        self.slack = slack
+        self.limit = session.options.time_limit
+        self.earlier: list[frozenset[ModuleKey]] = []
+        self.c_star = 0.0
+
+    def optimum(self, start) -> Alternative:
+        """Solve the model as built; add alternatives_slack and the optimum's no-good."""
+        outcome = self.session.solve(start)
+        if not outcome.has_plan:
+            raise NoOptimum(outcome.status, [])
+        best = self._plan(outcome)
+        c_star = self.c_star = best.objective
+        log.info("alternatives: optimum %s, %d module(s) open (%s)", f"{c_star:,.2f}",
+                 len(best.modules), outcome.status)
+        # alternatives_slack: objective ≤ c* + ε·|c*| (+ a tolerance, so c*'s plan fits)
+        objective = self.model.objective.expr
+        self.session.add_row(objective, upper=c_star + (self.slack + COST_TOLERANCE)
+                             * max(abs(c_star), 1e-9))
+        self._exclude(best.modules)
+        return replace(best, cost_status=outcome.status, cost_gap=outcome.gap)
+
+    def next(self, rank: int) -> tuple[Alternative | None, str | None]:
+        """Alternative ``rank`` and None, or None and why there is none."""
+        y = self.model.y
+        used = sorted(set().union(*self.earlier))
+        score = sum(y[m] for m in used)
+        begin = time.perf_counter()
+        with self.session.objective(score):
+            least = self.session.solve(time_limit=self.limit)
+        if not least.has_plan:
+            if least.status == "infeasible":
+                return None, (f"no further plan within {100 * self.slack:.4g} % of the "
+                              "optimum")
+            why = least.stopped_by or "time limit"
+            return None, f"no plan found for alternative {rank} ({why})"
+        least_score = round(float(pyo.value(score)))
+        start = self.session.snapshot()
+        left = max(self.limit - (time.perf_counter() - begin), SECOND_SOLVE_SHARE * self.limit)
+        # alternatives_score: Σ_{m ∈ U_j} y_m ≤ score_j*, for the cheapest among the least
+        row = self.session.add_row(score, upper=least_score + 0.5)
+        cheapest = self.session.solve(start, time_limit=left)
+        self.session.set_row_bounds(row, -math.inf, math.inf)
+        if cheapest.has_plan:
+            found, cost = self._plan(cheapest), cheapest
+        else:     # solve 2 found nothing better in its time: solve 1's plan stands
+            for var, value in start.items():
+                var.set_value(value, skip_validation=True)
+            found = self._plan(replace(least, objective=float(pyo.value(self.model.objective))))
+            cost = replace(cheapest, gap=None)
+        self._exclude(found.modules)
+        alternative = replace(found, rank=rank, score=least_score,
+                              score_status=least.status, score_gap=least.gap,
+                              cost_status=cost.status, cost_gap=cost.gap)
+        log.info("alternatives: %d. objective %s (%+.2f %% against the optimum), shares %d "
+                 "module(s) with earlier plans%s", rank, f"{found.objective:,.2f}",
+                 100 * self._delta(found.objective), least_score,
+                 "" if alternative.proven else " (NOT proven least-overlap or cheapest: "
+                 f"{least.status}/{cost.status})")
+        return alternative, None
+
+    def _plan(self, outcome: SolveOutcome) -> Alternative:
+        """The loaded plan as an Alternative of rank 0 (the caller sets the rest)."""
+        plan = share_burden(extract_plan(self.model, self.network, outcome), self.network)
+        opened = frozenset(m for m in self.model.M if (self.model.y[m].value or 0.0) > 0.5)
+        return Alternative(0, plan, opened)
+
+    def _exclude(self, modules: frozenset[ModuleKey]) -> None:
+        """alternatives_nogood: Σ_{m∉P} y_m − Σ_{m∈P} y_m ≥ 1 − |P| (P = ``modules``)."""
+        y = self.model.y
+        differ = sum(y[m] for m in self.model.M if m not in modules) \
+            - sum(y[m] for m in modules)
+        self.session.add_row(differ, lower=1 - len(modules))
+        self.earlier.append(modules)
+
+    def _delta(self, objective: float) -> float:
+        return (objective - self.c_star) / abs(self.c_star) if self.c_star else 0.0
