@@ -5,7 +5,7 @@
     hubopt.write_result(plan, "outputs/example_result.xlsx")
 """
 
-from .api import load_scenario, read_scenario, solve, write_lp
+from .api import ShortList, alternatives, load_scenario, read_scenario, solve, write_lp
 from .errors import HuboptError, InputError, Issue, OutputError, SolverError, UsageError
 from .inputs.guard import Limits
 from .inputs.instance import (
@@ -30,6 +30,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Contributor", "CountryBound", "Demand", "HubOption", "HuboptError", "InputError", "Issue",
     "Limits", "OutputError", "Permission", "Plan", "PreviousPlan", "Route", "Scenario", "Sector",
-    "Service", "Settings", "Site", "SolverError", "UsageError", "load_scenario",
+    "Service", "Settings", "ShortList", "Site", "SolverError", "UsageError", "alternatives",
+    "load_scenario",
     "read_previous_plan", "read_scenario", "solve", "write_lp", "write_result",
 ]

@@ -7,6 +7,8 @@ The CLI is a thin shell over these functions::
     plan = hubopt.solve(scenario)
     plan.hubs, plan.flows, plan.summary["total_cost"]
     hubopt.write_result(plan, "outputs/example_result.xlsx")
+    short = hubopt.alternatives(scenario, n=4, slack=0.05)   # SPEC §3.6
+    [a.objective for a in short.plans]
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .solver.highs_log import search_milestones
 from .solver.outcome import STOP_REASONS, SolveOutcome
 from .solver.session import Session, SolveOptions, open_session
 from .solver.sizing import DEFAULT_MEMORY_BUDGET_MB, check_memory_budget
+from .studies.alternatives import ShortList, alternatives
 from .studies.burden import share_burden
 from .studies.changes import plan_changes
 from .studies.diagnosis import diagnose
@@ -263,3 +266,6 @@ def write_lp(scenario: Scenario, path: str | Path,
     model = build_model(network, previous_plan, elastic=elastic)
     model.write(str(path), io_options={"symbolic_solver_labels": True})
     return path
+
+
+__all__ = ["ShortList", "alternatives", "load_scenario", "read_scenario", "solve", "write_lp"]

@@ -448,6 +448,91 @@ def pareto(file: Path, points: int, metric: str, output: Path | None, as_json: b
 
 
 @main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-n", "--count", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Alternatives to find after the optimum (at least 1).")
+@click.option("--slack", type=click.FloatRange(min=0), default=0.05, show_default=True,
+              metavar="EPS", help="How much dearer than the optimum an alternative may be: "
+                                  "0.05 = 5 % (at least 0).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Short-list workbook [default: outputs/<input name>_alternatives.xlsx].")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the short list as one JSON object on stdout, nothing else.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Solver limit for the optimum and for each alternative (overrides "
+                   "Settings time_limit_seconds).")
+@click.option("--mip-gap", type=click.FloatRange(min=0), metavar="GAP",
+              help="Relative optimality gap per solve (overrides Settings mip_gap).")
+@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="RESULT.xlsx",
+              help="An earlier result workbook: its plan is priced by stability_penalty "
+                   "and is the optimum's MIP start.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a Settings key (repeatable).")
+@_MAX_INPUT_MB
+@_MAX_MEMORY_MB
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
+def alternatives(file: Path, count: int, slack: float, output: Path | None, as_json: bool,
+                 time_limit: float | None, mip_gap: float | None, previous: Path | None,
+                 sets: tuple[str, ...], max_input_mb: float | None, max_memory_mb: float,
+                 quiet: bool, verbose: bool) -> None:
+    """A short list to negotiate with: the optimum, then up to N plans that each cost
+    at most EPS more and share as few modules as possible with every plan before
+    them (SPEC §3.6).
+
+    Writes an Alternatives sheet (cost, time, sites by country, staff by
+    contributor, what each adds and drops against the optimum), a Modules sheet
+    and one map per plan. Stops early, saying so, when no further plan is within
+    the slack.
+    """
+    _setup_logging(quiet, verbose)
+
+    def action() -> int:
+        from .studies.alternatives import NoOptimum
+        from .studies.alternatives_book import (
+            alternatives_json,
+            ended_note,
+            plan_label,
+            write_alternatives,
+        )
+
+        validated = api.load_scenario(file, _parse_sets(sets), _limits(max_input_mb))
+        target = _output_path(file, output, "alternatives")
+        _print_issues(validated.warnings)
+        previous_plan = read_previous_plan(previous) if previous is not None else ()
+        try:
+            short = api.alternatives(validated.scenario, n=count, slack=slack,
+                                     time_limit=time_limit, mip_gap=mip_gap, verbose=verbose,
+                                     previous_plan=previous_plan,
+                                     memory_budget_mb=max_memory_mb)
+        except NoOptimum as none:
+            _print_issues(none.diagnosis, "No feasible plan exists:")
+            click.echo(f"{validated.scenario.name}: no plan ({none.status}); no alternatives. "
+                       "Run hubopt solve for the diagnosis.", err=True)
+            return none.exit_code
+        write_alternatives(short, target)
+        log.info("write: %s", target)
+        if as_json:
+            click.echo(json.dumps(alternatives_json(short)))
+            return EXIT_OK
+        click.echo(f"{short.scenario.name}: the optimum and {len(short.plans) - 1} "
+                   f"alternative(s) within {100 * slack:.4g} %")
+        for alternative in short.plans:
+            s = alternative.plan.summary
+            shared = "" if alternative.score is None else \
+                f", shares {alternative.score} of its {len(alternative.modules)} modules"
+            proven = "" if alternative.proven else "  (NOT proven: see the workbook)"
+            click.echo(f"  {alternative.rank}. {plan_label(alternative):<14} objective "
+                       f"{alternative.objective:>14,.0f} ({100 * short.delta(alternative):+.2f} %)"
+                       f", {s['open_sites']} sites{shared}{proven}")
+        click.echo(f"  {ended_note(short)}")
+        click.echo(f"  result: {target}")
+        return EXIT_OK
+    _run(action, verbose, solves=True)
+
+
+@main.command()
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--variant", "variants", multiple=True, metavar="KEY=VALUE[,KEY=VALUE]",
