@@ -243,12 +243,20 @@ def test_cli_json_and_workbook(tiny_book, tmp_path):
     assert [p["rank"] for p in plans] == list(range(len(plans)))
     assert plans[0]["score"] is None and all(p["score"] is not None for p in plans[1:])
     book = load_workbook(out)
-    assert book.sheetnames[:2] == ["Alternatives", "Map"] or \
-        book.sheetnames[:2] == ["Alternatives", "Modules"]
-    sheet = book["Alternatives"]
-    assert sheet["B2"].value == "optimum"
-    for row, plan in enumerate(plans, start=2):
-        assert sheet.cell(row=row, column=3).value == pytest.approx(plan["objective"])
+    assert book.sheetnames[0] == "Alternatives" and "Modules" in book.sheetnames
+    sheet = book["Alternatives"]      # one column per plan, one row per figure
+    assert [c.value for c in sheet[1]] == ["figure", "optimum", "alternative 1",
+                                           "alternative 2"]
+    assert sheet["A2"].value == "objective [currency]"
+    assert [c.value for c in sheet[2][1:]] == pytest.approx([200, 380, 280])
+    assert [c.value for c in sheet[2][1:]] == pytest.approx([p["objective"] for p in plans])
+    assert sheet["A3"].value == "vs_optimum" and sheet["C3"].value == pytest.approx(0.9)
+    assert sheet["C3"].number_format == "0.00%"
+    assert sheet["A4"].value.startswith("score") and sheet["D4"].value == 2
+    rows = {r[0].value: [c.value for c in r[1:]] for r in sheet.iter_rows(min_row=2)}
+    assert rows["sites_dropped (against the optimum)"] == [None, "A", None]
+    assert rows["proven"] == ["yes", "yes", "yes"]
+    assert any(str(v).startswith("2 of 4 alternative(s) asked for") for v in rows)
     modules = book["Modules"]
     assert modules.max_row == 1 + len({tuple(m) for p in plans for m in p["open"]})
     assert dict((r[0].value, r[1].value) for r in book["Inputs"].iter_rows(min_row=2)

@@ -2,12 +2,12 @@
 
 Sheets:
 
-- ``Alternatives``: one row per plan, the optimum first: objective and its rise
-  against the optimum, the score (modules shared with earlier plans), cost and
-  time figures, open sites by country, staff by contributor, the sites and
-  modules it adds and drops against the optimum, and whether it is proven
-  (least overlap, cheapest among the least) with its gaps; below the table why
-  the list ended, if early;
+- ``Alternatives``: the plans side by side, one column each, the optimum first;
+  one row per figure: objective and its rise against the optimum, the score
+  (modules shared with earlier plans), cost and time figures, open sites by
+  country, staff by contributor, the sites and modules it adds and drops against
+  the optimum, and whether it is proven (least overlap, cheapest among the least)
+  with its gaps; below the table why the list ended, if early;
 - ``Modules``: every module open in some plan, a yes per plan where open;
 - ``Map``: one map per plan, small multiples on one sheet, all drawn over the
   same extent (every site and sector of the scenario), when the ``hubopt[map]``
@@ -57,8 +57,9 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("score_gap", "score_gap", _SHARE),
     ("cost_gap", "cost_gap", _SHARE),
 )
-WIDE = {"sites_by_country", "staff_by_contributor", "sites_added", "sites_dropped",
-        "modules_opened", "modules_closed"}
+FIGURE_CHARACTERS = 30   # width of the Alternatives sheet's figure column
+PLAN_CHARACTERS = 34     # and of each plan's column
+LINE_POINTS = 15       # row height per line of wrapped text
 MAPS_PER_ROW = 2
 MAP_WIDTH_PX = 760
 ROWS_PER_MAP = 29      # sheet rows of 20 px below each map, with room for its caption
@@ -152,29 +153,16 @@ def build_alternatives_workbook(short: ShortList, draw_maps: bool = True) -> Wor
     book = Workbook()
     sheet = book.active
     sheet.title = "Alternatives"
-    table = alternatives_table(short)
-    header_row(sheet, [header for _, header, _ in COLUMNS])
-    for row, values in enumerate(table.itertuples(index=False, name=None), start=2):
-        for column, (value, (_, _, fmt)) in enumerate(zip(values, COLUMNS), start=1):
-            put(sheet, row, column, value, fmt)
-    for column, (name, header, _) in enumerate(COLUMNS, start=1):
-        width = 36 if name in WIDE else max(10, min(len(header), 24) + 2)
-        letter = get_column_letter(column)
-        sheet.column_dimensions[letter].width = width
-        sheet.cell(row=1, column=column).alignment = Alignment(wrap_text=True,
-                                                               vertical="top")
-        if name in WIDE:
-            for cell in sheet[letter][1:]:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _comparison(sheet, alternatives_table(short))
     notes = [ended_note(short),
              f"Every alternative costs at most {100 * short.slack:.4g} % more than the "
-             "optimum (objective, SPEC §3) and differs from every plan above it by at least "
+             "optimum (objective, SPEC §3) and differs from every plan before it by at least "
              "one module.",
-             "score: modules it shares with the optimum and the alternatives above it; "
+             "score: the modules it shares with the optimum and the alternatives before it; "
              "each alternative has the least score possible, and is the cheapest of those.",
              "A module is a (site, service, size): the same site at another size counts "
              "as a different module."]
-    first = len(short.plans) + 3
+    first = len(COLUMNS) + 3
     for offset, text in enumerate(notes):
         cell = put(sheet, first + offset, 1, text)
         if offset == 0:
@@ -184,6 +172,49 @@ def build_alternatives_workbook(short: ShortList, draw_maps: bool = True) -> Wor
         _maps_sheet(book, short)
     _inputs_sheet(book, short)
     return book
+
+
+def _comparison(sheet, table: pd.DataFrame) -> None:
+    """The table side by side: one row per figure (column A: its name and unit), one
+    column per plan, the optimum first; wrapped text with row heights to match
+    (LibreOffice and Excel do not grow a row for wrapped text written by openpyxl),
+    printed landscape, one page wide."""
+    records = table.to_dict("records")
+    header_row(sheet, ["figure"] + [str(r["plan"]) for r in records])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row, (name, header, fmt) in enumerate(COLUMNS[2:], start=2):
+        label = put(sheet, row, 1, header)
+        label.font, label.alignment = Font(bold=True), wrap
+        lines = _lines(header, FIGURE_CHARACTERS)
+        for column, record in enumerate(records, start=2):
+            put(sheet, row, column, record[name], fmt).alignment = wrap
+            if isinstance(record[name], str):
+                lines = max(lines, _lines(record[name], PLAN_CHARACTERS))
+        sheet.row_dimensions[row].height = LINE_POINTS * lines
+    sheet.column_dimensions["A"].width = FIGURE_CHARACTERS
+    for column in range(2, len(records) + 2):
+        sheet.column_dimensions[get_column_letter(column)].width = PLAN_CHARACTERS
+    sheet.freeze_panes = "B2"
+    _print_one_page_wide(sheet)
+
+
+def _print_one_page_wide(sheet) -> None:
+    """Print landscape, scaled to one page wide (as many pages down as needed)."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines ``text`` takes wrapped at spaces in a column ``width`` characters wide
+    (a character of the default font is about one width unit)."""
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > width - 1:
+            lines, used = lines + 1, len(word)
+        else:
+            used += len(word) + (1 if used else 0)
+    return lines
 
 
 def _modules_sheet(book, short: ShortList) -> None:
@@ -197,6 +228,7 @@ def _modules_sheet(book, short: ShortList) -> None:
             put(sheet, row, column, "yes" if module in alternative.modules else "")
     for column in range(1, len(short.plans) + 4):
         sheet.column_dimensions[get_column_letter(column)].width = 14
+    _print_one_page_wide(sheet)
 
 
 def plan_maps(short: ShortList) -> list:
@@ -234,6 +266,7 @@ def _maps_sheet(book, short: ShortList) -> None:
         column = 1 + (index % MAPS_PER_ROW) * COLUMNS_PER_MAP
         sheet.add_image(picture, f"{get_column_letter(column)}{row}")
         drawn.figure.clear()
+    _print_one_page_wide(sheet)
 
 
 def _inputs_sheet(book, short: ShortList) -> None:
