@@ -288,3 +288,20 @@ def test_cli_infeasible_exits_4_and_writes_nothing(tiny_book, tmp_path):
     assert result.exit_code == 4, result.output
     assert "tiny: no plan (infeasible); no alternatives." in result.output
     assert not out.exists()
+
+
+def test_cli_previous_and_set_work_as_in_solve(tiny_book, tmp_path):
+    """A previous plan with B open, priced at 500 per change: B alone (380) beats A
+    (200 + 2·500), in solve and as the optimum of the short list; A alone (1,200)
+    is within a slack of 300 % (1,520)."""
+    previous = tmp_path / "b.xlsx"
+    assert run("solve", tiny_book, "--set", "budget=90", "-o", previous, "-q").exit_code == 0
+    result = run("alternatives", tiny_book, "--previous", previous, "--set",
+                 "stability_penalty=500", "--slack", 3, "-n", 1, "-o", tmp_path / "a.xlsx",
+                 "--json", "-q")
+    assert result.exit_code == 0, result.output
+    plans = json.loads(result.stdout)["plans"]
+    assert plans[0]["open"] == [["B", "goods", "std"]]
+    assert plans[0]["objective"] == pytest.approx(380)
+    assert plans[1]["open"] == [["A", "goods", "std"]] and plans[1]["score"] == 0
+    assert plans[1]["objective"] == pytest.approx(200 + 2 * 500)

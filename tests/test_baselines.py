@@ -135,3 +135,36 @@ def test_share_lp_matches_the_baseline(kind, tmp_path):
         baseline.write_text(written.read_text())
     assert written.read_text().splitlines() == baseline.read_text().splitlines(), (
         f"the share LP for {kind} changed; review it and regenerate models/baselines")
+
+
+def test_alternatives_lp_matches_the_baseline(tmp_path):
+    """The model of the tiny case's alternative 2 (§3.6) as hubopt.studies.alternatives
+    builds it: alternatives_slack for c* = 200 and ε = 1, a no-good against {A} and
+    against {B}, the score bound of alternative 2 (U = {A, B}, least 2) and the score
+    as the objective of its least-overlap solve."""
+    import pyomo.environ as pyo
+
+    from hubopt.model.alternatives import add_alternatives_slack, add_nogood, add_score_bound
+    from hubopt.model.alternatives import score as shared
+    from hubopt.model.build import build_model
+    from hubopt.model.network import build_network
+
+    model = build_model(build_network(base()))
+    a, b = ("A", "goods", "std"), ("B", "goods", "std")
+    add_alternatives_slack(model, 200.0, 1.0)
+    add_nogood(model, frozenset({a}))
+    add_nogood(model, frozenset({b}))
+    add_score_bound(model, {a, b}, 2)
+    model.objective.deactivate()
+    model.score_objective = pyo.Objective(expr=shared(model, {a, b}))
+    written = tmp_path / "alternatives.lp"
+    model.write(str(written), io_options={"symbolic_solver_labels": True})
+    baseline = BASELINES / "alternatives.lp"
+    if os.environ.get("HUBOPT_UPDATE_BASELINES"):
+        baseline.write_text(written.read_text())
+    text = written.read_text()
+    assert text.splitlines() == baseline.read_text().splitlines(), (
+        "the alternatives rows changed; review them and regenerate models/baselines")
+    formulation = (BASELINES.parent / "formulation.md").read_text()
+    for family in ("alternatives_slack", "alternatives_nogood", "alternatives_score"):
+        assert family in text and f"`{family}`" in formulation, family

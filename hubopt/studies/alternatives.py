@@ -12,7 +12,8 @@ shares the fewest modules with every plan before it:
                alternatives_nogood:  Σ_{m ∈ P} (1 − y_m) + Σ_{m ∉ P} y_m ≥ 1
                                      for each earlier plan P (the optimum included)
 
-and, among the plans with the least score, the cheapest. That is two solves of
+and, among the plans with the least score, the cheapest (the rows are built in
+:mod:`hubopt.model.alternatives`). That is two solves of
 the one session the optimum was solved in (:class:`hubopt.solver.session.Session`;
 nothing is rebuilt, rows are added and objectives swapped in place):
 
@@ -40,6 +41,7 @@ import pyomo.environ as pyo
 
 from ..errors import HuboptError, Issue
 from ..inputs.instance import Scenario
+from ..model.alternatives import add_alternatives_slack, add_nogood, add_score_bound, score
 from ..model.build import start_values
 from ..model.checks import presolve_findings
 from ..model.network import ModuleKey, Network, build_network
@@ -52,7 +54,6 @@ from .burden import share_burden
 
 log = logging.getLogger(__name__)
 
-COST_TOLERANCE = 1e-7   # relative: the optimum itself must satisfy alternatives_slack
 SECOND_SOLVE_SHARE = 0.2   # the least share of the time limit left for solve 2
 
 
@@ -208,20 +209,16 @@ class _Search:
         c_star = self.c_star = best.objective
         log.info("alternatives: optimum %s, %d module(s) open (%s)", f"{c_star:,.2f}",
                  len(best.modules), outcome.status)
-        # alternatives_slack: objective ≤ c* + ε·|c*| (+ a tolerance, so c*'s plan fits)
-        objective = self.model.objective.expr
-        self.session.add_row(objective, upper=c_star + (self.slack + COST_TOLERANCE)
-                             * max(abs(c_star), 1e-9))
+        self.session.add_constraints([add_alternatives_slack(self.model, c_star, self.slack)])
         self._exclude(best.modules)
         return replace(best, cost_status=outcome.status, cost_gap=outcome.gap)
 
     def next(self, rank: int) -> tuple[Alternative | None, str | None]:
         """Alternative ``rank`` and None, or None and why there is none."""
-        y = self.model.y
-        used = sorted(set().union(*self.earlier))
-        score = sum(y[m] for m in used)
+        used = set().union(*self.earlier)
+        shared = score(self.model, used)
         begin = time.perf_counter()
-        with self.session.objective(score):
+        with self.session.objective(shared):
             least = self.session.solve(time_limit=self.limit)
         if not least.has_plan:
             if least.status == "infeasible":
@@ -229,13 +226,14 @@ class _Search:
                               "optimum")
             why = least.stopped_by or "time limit"
             return None, f"no plan found for alternative {rank} ({why})"
-        least_score = round(float(pyo.value(score)))
+        least_score = round(float(pyo.value(shared)))
         start = self.session.snapshot()
         left = max(self.limit - (time.perf_counter() - begin), SECOND_SOLVE_SHARE * self.limit)
-        # alternatives_score: Σ_{m ∈ U_j} y_m ≤ score_j*, for the cheapest among the least
-        row = self.session.add_row(score, upper=least_score + 0.5)
+        bound = add_score_bound(self.model, used, least_score)
+        self.session.add_constraints([bound])
         cheapest = self.session.solve(start, time_limit=left)
-        self.session.set_row_bounds(row, -math.inf, math.inf)
+        self.session.set_row_bounds(bound, -math.inf, math.inf)   # alternative j only
+        bound.deactivate()
         if cheapest.has_plan:
             found, cost = self._plan(cheapest), cheapest
         else:     # solve 2 found nothing better in its time: solve 1's plan stands
@@ -261,11 +259,8 @@ class _Search:
         return Alternative(0, plan, opened)
 
     def _exclude(self, modules: frozenset[ModuleKey]) -> None:
-        """alternatives_nogood: Σ_{m∉P} y_m − Σ_{m∈P} y_m ≥ 1 − |P| (P = ``modules``)."""
-        y = self.model.y
-        differ = sum(y[m] for m in self.model.M if m not in modules) \
-            - sum(y[m] for m in modules)
-        self.session.add_row(differ, lower=1 - len(modules))
+        """alternatives_nogood against the plan with these open ``modules``."""
+        self.session.add_constraints([add_nogood(self.model, modules)])
         self.earlier.append(modules)
 
     def _delta(self, objective: float) -> float:
