@@ -454,6 +454,10 @@ def pareto(file: Path, points: int, metric: str, output: Path | None, as_json: b
 @click.option("--slack", type=click.FloatRange(min=0), default=0.05, show_default=True,
               metavar="EPS", help="How much dearer than the optimum an alternative may be: "
                                   "0.05 = 5 % (at least 0).")
+@click.option("--by", type=click.Choice(["modules", "sites"]), default="modules",
+              show_default=True,
+              help="Count overlap in modules (SPEC §3.6: the same site at another size is "
+                   "another module) or in sites (alternatives that differ in where hubs are).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Short-list workbook [default: outputs/<input name>_alternatives.xlsx].")
 @click.option("--json", "as_json", is_flag=True,
@@ -473,13 +477,14 @@ def pareto(file: Path, points: int, metric: str, output: Path | None, as_json: b
 @_MAX_MEMORY_MB
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
-def alternatives(file: Path, count: int, slack: float, output: Path | None, as_json: bool,
+def alternatives(file: Path, count: int, slack: float, by: str, output: Path | None,
+                 as_json: bool,
                  time_limit: float | None, mip_gap: float | None, previous: Path | None,
                  sets: tuple[str, ...], max_input_mb: float | None, max_memory_mb: float,
                  quiet: bool, verbose: bool) -> None:
     """A short list to negotiate with: the optimum, then up to N plans that each cost
-    at most EPS more and share as few modules as possible with every plan before
-    them (SPEC §3.6).
+    at most EPS more and share as few modules (or, with --by sites, sites) as
+    possible with every plan before them (SPEC §3.6).
 
     Writes an Alternatives sheet (cost, time, sites by country, staff by
     contributor, what each adds and drops against the optimum), a Modules sheet
@@ -502,7 +507,7 @@ def alternatives(file: Path, count: int, slack: float, output: Path | None, as_j
         _print_issues(validated.warnings)
         previous_plan = read_previous_plan(previous) if previous is not None else ()
         try:
-            short = api.alternatives(validated.scenario, n=count, slack=slack,
+            short = api.alternatives(validated.scenario, n=count, slack=slack, by=by,
                                      time_limit=time_limit, mip_gap=mip_gap, verbose=verbose,
                                      previous_plan=previous_plan,
                                      memory_budget_mb=max_memory_mb)
@@ -521,7 +526,8 @@ def alternatives(file: Path, count: int, slack: float, output: Path | None, as_j
         for alternative in short.plans:
             s = alternative.plan.summary
             shared = "" if alternative.score is None else \
-                f", shares {alternative.score} of its {len(alternative.modules)} modules"
+                f", shares {alternative.score} of its " \
+                f"{len(alternative.elements(by))} {by}"
             proven = "" if alternative.proven else "  (NOT proven: see the workbook)"
             click.echo(f"  {alternative.rank}. {plan_label(alternative):<14} objective "
                        f"{alternative.objective:>14,.0f} ({100 * short.delta(alternative):+.2f} %)"

@@ -11,7 +11,8 @@ where a plan's objective is its hub cost plus its cheapest flows. For them,
 - :func:`next_alternative` applies §3.6 to that list: among the designs within
   the slack that differ from every earlier plan, the least score Σ_{m ∈ U} y_m
   (U: the modules of the earlier plans), then the least objective; it returns the
-  score, the objective and every design that attains both (ties allowed).
+  score, the objective and every design that attains both (ties allowed). With
+  ``by="sites"`` the same over the designs' sets of open sites.
 """
 
 from __future__ import annotations
@@ -49,13 +50,21 @@ def feasible_designs(scenario) -> list[tuple[frozenset, float]]:
     return found
 
 
-def next_alternative(designs, earlier: list[frozenset], c_star: float, slack: float):
-    """(score, objective, designs attaining both) of the next alternative after the
-    ``earlier`` plans (the optimum first); None when no design qualifies."""
+def counted(modules: frozenset, by: str) -> frozenset:
+    """What overlap is counted in: the modules themselves, or their sites."""
+    return modules if by == "modules" else frozenset(site for site, _, _ in modules)
+
+
+def next_alternative(designs, earlier: list[frozenset], c_star: float, slack: float,
+                     by: str = "modules"):
+    """(score, objective, module or site sets attaining both) of the next alternative
+    after the ``earlier`` plans (their module or site sets, the optimum first); None
+    when no design qualifies."""
     used = frozenset().union(*earlier)
     limit = c_star + slack * abs(c_star) + COST_TOLERANCE * max(1.0, abs(c_star))
-    candidates = [(len(modules & used), cost, modules) for modules, cost in designs
-                  if cost <= limit and modules not in earlier]
+    candidates = [(len(counted(modules, by) & used), cost, counted(modules, by))
+                  for modules, cost in designs
+                  if cost <= limit and counted(modules, by) not in earlier]
     if not candidates:
         return None
     score = min(c[0] for c in candidates)

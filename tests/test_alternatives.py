@@ -45,9 +45,10 @@ def run(*args):
     return CliRunner().invoke(cli.main, [str(a) for a in args], catch_exceptions=False)
 
 
-def overlap_scores(short) -> list[int]:
-    """Each alternative's modules shared with the plans before it, recounted."""
-    return [len(a.modules & frozenset().union(*(p.modules for p in short.plans[:i])))
+def overlap_scores(short, by: str = "modules") -> list[int]:
+    """Each alternative's modules (sites) shared with the plans before it, recounted."""
+    return [len(a.elements(by) & frozenset().union(*(p.elements(by)
+                                                     for p in short.plans[:i])))
             for i, a in enumerate(short.plans) if i]
 
 
@@ -86,43 +87,48 @@ def test_bad_arguments_are_refused():
         hubopt.alternatives(base(), n=0)
     with pytest.raises(ValueError, match=">= 0"):
         hubopt.alternatives(base(), slack=-0.01)
+    with pytest.raises(ValueError, match="overlap is counted in"):
+        hubopt.alternatives(base(), by="countries")
 
 
 # -- against the enumeration ------------------------------------------------------------
 
-CASES = [  # (seed, slack, resilience α, single sourcing)
-    (1, 0.10, 0.0, False), (2, 0.25, 0.0, False), (3, 0.05, 0.0, False),
-    (4, 0.25, 0.0, True), (5, 0.30, 0.5, False), (6, 0.15, 0.0, False),
+CASES = [  # (seed, slack, resilience α, single sourcing, overlap by)
+    (1, 0.10, 0.0, False, "modules"), (2, 0.25, 0.0, False, "modules"),
+    (3, 0.05, 0.0, False, "modules"), (4, 0.25, 0.0, True, "modules"),
+    (5, 0.30, 0.5, False, "modules"), (6, 0.15, 0.0, False, "modules"),
+    (1, 0.30, 0.0, False, "sites"), (2, 0.25, 0.0, True, "sites"),
+    (5, 0.30, 0.5, False, "sites"),
 ]
 
 
-@pytest.mark.parametrize(("seed", "slack", "alpha", "single"), CASES)
-def test_each_alternative_is_what_the_enumeration_gives(seed, slack, alpha, single):
+@pytest.mark.parametrize(("seed", "slack", "alpha", "single", "by"), CASES)
+def test_each_alternative_is_what_the_enumeration_gives(seed, slack, alpha, single, by):
     scenario = seeded(4, seed, alpha=alpha, single_sourcing=single)
     designs = feasible_designs(scenario)
-    short = hubopt.alternatives(scenario, n=6, slack=slack)
+    short = hubopt.alternatives(scenario, n=6, slack=slack, by=by)
     c_star = min(cost for _, cost in designs)
     assert short.optimum.objective == pytest.approx(c_star, rel=1e-6)
-    earlier = [short.optimum.modules]
+    earlier = [short.optimum.elements(by)]
     for alternative in short.plans[1:]:
-        expected = next_alternative(designs, earlier, c_star, slack)
+        expected = next_alternative(designs, earlier, c_star, slack, by)
         assert expected is not None, f"alternative {alternative.rank} should not exist"
         score, cost, tied = expected
         assert alternative.score == score
         assert alternative.objective == pytest.approx(cost, rel=1e-6)
-        assert alternative.modules in tied
+        assert alternative.elements(by) in tied
         assert alternative.proven
-        earlier.append(alternative.modules)
+        earlier.append(alternative.elements(by))
     if len(short.plans) <= 6:      # ended early: the enumeration has nothing left either
-        assert next_alternative(designs, earlier, c_star, slack) is None
+        assert next_alternative(designs, earlier, c_star, slack, by) is None
         assert short.ended.startswith("no further plan")
-    assert overlap_scores(short) == [a.score for a in short.plans[1:]]
+    assert overlap_scores(short, by) == [a.score for a in short.plans[1:]]
 
 
 def test_the_cases_have_lists_of_several_lengths():
     """The enumeration cases are not all trivial: some lists end early, some do not."""
     lengths = set()
-    for seed, slack, alpha, single in CASES[:4]:
+    for seed, slack, alpha, single, _ in CASES[:4]:
         scenario = seeded(4, seed, alpha=alpha, single_sourcing=single)
         designs = feasible_designs(scenario)
         c_star = min(cost for _, cost in designs)
@@ -271,6 +277,7 @@ def test_cli_terminal_says_when_the_list_ends_early(tiny_book, tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (("-n", "0"), "0 is not in the range x>=1"),
+    (("--by", "hubs"), "'hubs' is not one of 'modules', 'sites'"),
     (("--slack", "-0.1"), "-0.1 is not in the range x>=0"),
     (("--slack", "five"), "'five' is not a valid float"),
 ])
@@ -305,3 +312,20 @@ def test_cli_previous_and_set_work_as_in_solve(tiny_book, tmp_path):
     assert plans[0]["objective"] == pytest.approx(380)
     assert plans[1]["open"] == [["A", "goods", "std"]] and plans[1]["score"] == 0
     assert plans[1]["objective"] == pytest.approx(200 + 2 * 500)
+
+
+def test_by_sites_differs_in_sites_not_sizes():
+    """Two sizes at A: by modules, A at the other size is an alternative (it shares no
+    module with the optimum); by sites it shares A, so B alone comes first."""
+    from tiny import HubOption
+    scenario = base()
+    scenario = replace(scenario, hub_options=scenario.hub_options + (
+        HubOption("A", "goods", "big", 150, fixed_cost=110, staff=10, row=4),))
+    modules = hubopt.alternatives(scenario, n=1, slack=1.0)
+    assert sorted(modules.plans[1].modules) == [("A", "goods", "big")]   # 210, score 0
+    sites = hubopt.alternatives(scenario, n=3, slack=1.0, by="sites")
+    assert [sorted(a.sites) for a in sites.plans] == [["A"], ["B"], ["A", "B"]]
+    assert [a.score for a in sites.plans] == [None, 0, 2]
+    assert sites.ended == "no further plan within 100 % of the optimum"
+    record = alternatives_json(sites)
+    assert record["by"] == "sites" and [p["score"] for p in record["plans"]] == [None, 0, 2]

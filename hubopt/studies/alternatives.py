@@ -41,7 +41,13 @@ import pyomo.environ as pyo
 
 from ..errors import HuboptError, Issue
 from ..inputs.instance import Scenario
-from ..model.alternatives import add_alternatives_slack, add_nogood, add_score_bound, score
+from ..model.alternatives import (
+    OVERLAP,
+    add_alternatives_slack,
+    add_nogood,
+    add_score_bound,
+    score,
+)
 from ..model.build import start_values
 from ..model.checks import presolve_findings
 from ..model.network import ModuleKey, Network, build_network
@@ -72,10 +78,10 @@ class NoOptimum(HuboptError):
 class Alternative:
     """One plan of the short list: ``rank`` 0 is the optimum.
 
-    ``score`` (alternatives only) is the number of its modules also open in an
-    earlier plan; ``score_gap`` the relative gap of the least-overlap solve
-    (0 when proven least), ``cost_gap`` that of the cheapest-among-them solve
-    (for the optimum: its MIP gap)."""
+    ``score`` (alternatives only) is the number of its modules (or sites, with
+    overlap by sites) also open in an earlier plan; ``score_gap`` the relative gap
+    of the least-overlap solve (0 when proven least), ``cost_gap`` that of the
+    cheapest-among-them solve (for the optimum: its MIP gap)."""
 
     rank: int
     plan: Plan
@@ -89,6 +95,15 @@ class Alternative:
     @property
     def objective(self) -> float:
         return float(self.plan.summary["objective"])
+
+    @property
+    def sites(self) -> frozenset[str]:
+        """The open sites (those with an open module)."""
+        return frozenset(site for site, _, _ in self.modules)
+
+    def elements(self, by: str) -> frozenset:
+        """Its open modules, or its open sites: what overlap is counted in."""
+        return self.modules if by == "modules" else self.sites
 
     @property
     def proven(self) -> bool:
@@ -113,6 +128,7 @@ class ShortList:
     requested: int
     plans: list[Alternative]
     ended: str | None = None
+    by: str = "modules"
     run: dict = field(default_factory=dict)
 
     @property
@@ -126,12 +142,15 @@ class ShortList:
 
 
 def alternatives(scenario: Scenario, n: int = 4, slack: float = 0.05, *,
-                 time_limit: float | None = None, mip_gap: float | None = None,
+                 by: str = "modules", time_limit: float | None = None, mip_gap: float | None = None,
                  threads: int | None = None, verbose: bool = False,
                  previous_plan=(), memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB,
                  strong_links: str | int = "auto") -> ShortList:
     """The optimum of ``scenario`` and up to ``n`` alternatives within ``slack`` of it.
 
+    ``by`` says what overlap is counted in: ``modules`` (SPEC §3.6: a site at another
+    size is another module) or ``sites`` (each alternative differs from every earlier
+    plan in its set of open sites and shares as few sites with them as possible).
     ``time_limit`` (seconds, default Settings) applies to the optimum and to each
     alternative: its least-overlap solve may use all of it and the
     cheapest-among-them solve gets what is left, at least a fifth of it.
@@ -145,6 +164,8 @@ def alternatives(scenario: Scenario, n: int = 4, slack: float = 0.05, *,
         raise ValueError(f"the number of alternatives must be at least 1, not {n}")
     if not (slack >= 0 and math.isfinite(slack)):
         raise ValueError(f"the slack must be a number >= 0 (0.05 = 5 %), not {slack}")
+    if by not in OVERLAP:
+        raise ValueError(f"overlap is counted in one of {OVERLAP}, not {by!r}")
     started = time.perf_counter()
     previous = list(getattr(previous_plan, "keys", previous_plan))
     network = build_network(scenario)
@@ -156,7 +177,7 @@ def alternatives(scenario: Scenario, n: int = 4, slack: float = 0.05, *,
                               memory_limit_mb=memory_budget_mb, strong_links=strong_links)
     session, _, _ = open_session(network, previous, options)
     try:
-        search = _Search(session, network, slack)
+        search = _Search(session, network, slack, by)
         found = search.optimum(start_values(session.model, network, previous)
                                if previous else None)
         plans = [found]
@@ -169,9 +190,10 @@ def alternatives(scenario: Scenario, n: int = 4, slack: float = 0.05, *,
             if alternative is None:
                 break
             plans.append(alternative)
-        short = ShortList(scenario, slack, n, plans, ended)
+        short = ShortList(scenario, slack, n, plans, ended, by)
         short.run = {"alternatives_requested": n, "alternatives_found": len(plans) - 1,
-                     "slack": slack, "ended": ended or "all requested alternatives found",
+                     "slack": slack, "overlap_by": by,
+                     "ended": ended or "all requested alternatives found",
                      "solves": session.solves, "solve_seconds": session.seconds,
                      "total_seconds": time.perf_counter() - started,
                      "mip_gap_requested": options.mip_gap,
@@ -191,13 +213,14 @@ def alternatives(scenario: Scenario, n: int = 4, slack: float = 0.05, *,
 class _Search:
     """The solves of one short list on one session: rows added, objectives swapped."""
 
-    def __init__(self, session: Session, network: Network, slack: float):
+    def __init__(self, session: Session, network: Network, slack: float, by: str):
         self.session = session
+        self.by = by
         self.network = network
         self.model = session.model
         self.slack = slack
         self.limit = session.options.time_limit
-        self.earlier: list[frozenset[ModuleKey]] = []
+        self.earlier: list[frozenset] = []   # open modules (or sites) of each plan found
         self.c_star = 0.0
 
     def optimum(self, start) -> Alternative:
@@ -210,13 +233,13 @@ class _Search:
         log.info("alternatives: optimum %s, %d module(s) open (%s)", f"{c_star:,.2f}",
                  len(best.modules), outcome.status)
         self.session.add_constraints([add_alternatives_slack(self.model, c_star, self.slack)])
-        self._exclude(best.modules)
+        self._exclude(best)
         return replace(best, cost_status=outcome.status, cost_gap=outcome.gap)
 
     def next(self, rank: int) -> tuple[Alternative | None, str | None]:
         """Alternative ``rank`` and None, or None and why there is none."""
         used = set().union(*self.earlier)
-        shared = score(self.model, used)
+        shared = score(self.model, used, self.by)
         begin = time.perf_counter()
         with self.session.objective(shared):
             least = self.session.solve(time_limit=self.limit)
@@ -229,7 +252,7 @@ class _Search:
         least_score = round(float(pyo.value(shared)))
         start = self.session.snapshot()
         left = max(self.limit - (time.perf_counter() - begin), SECOND_SOLVE_SHARE * self.limit)
-        bound = add_score_bound(self.model, used, least_score)
+        bound = add_score_bound(self.model, used, least_score, self.by)
         self.session.add_constraints([bound])
         cheapest = self.session.solve(start, time_limit=left)
         self.session.set_row_bounds(bound, -math.inf, math.inf)   # alternative j only
@@ -241,13 +264,13 @@ class _Search:
                 var.set_value(value, skip_validation=True)
             found = self._plan(replace(least, objective=float(pyo.value(self.model.objective))))
             cost = replace(cheapest, gap=None)
-        self._exclude(found.modules)
+        self._exclude(found)
         alternative = replace(found, rank=rank, score=least_score,
                               score_status=least.status, score_gap=least.gap,
                               cost_status=cost.status, cost_gap=cost.gap)
         log.info("alternatives: %d. objective %s (%+.2f %% against the optimum), shares %d "
-                 "module(s) with earlier plans%s", rank, f"{found.objective:,.2f}",
-                 100 * self._delta(found.objective), least_score,
+                 "%s with earlier plans%s", rank, f"{found.objective:,.2f}",
+                 100 * self._delta(found.objective), least_score, self.by,
                  "" if alternative.proven else " (NOT proven least-overlap or cheapest: "
                  f"{least.status}/{cost.status})")
         return alternative, None
@@ -258,10 +281,11 @@ class _Search:
         opened = frozenset(m for m in self.model.M if (self.model.y[m].value or 0.0) > 0.5)
         return Alternative(0, plan, opened)
 
-    def _exclude(self, modules: frozenset[ModuleKey]) -> None:
-        """alternatives_nogood against the plan with these open ``modules``."""
-        self.session.add_constraints([add_nogood(self.model, modules)])
-        self.earlier.append(modules)
+    def _exclude(self, found: Alternative) -> None:
+        """alternatives_nogood against ``found``'s open modules (or sites)."""
+        chosen = found.elements(self.by)
+        self.session.add_constraints([add_nogood(self.model, chosen, self.by)])
+        self.earlier.append(chosen)
 
     def _delta(self, objective: float) -> float:
         return (objective - self.c_star) / abs(self.c_star) if self.c_star else 0.0

@@ -4,7 +4,7 @@ Sheets:
 
 - ``Alternatives``: the plans side by side, one column each, the optimum first;
   one row per figure: objective and its rise against the optimum, the score
-  (modules shared with earlier plans), cost and time figures, open sites by
+  (modules, or sites, shared with earlier plans), cost and time figures, open sites by
   country, staff by contributor, the sites and modules it adds and drops against
   the optimum, and whether it is proven (least overlap, cheapest among the least)
   with its gaps; below the table why the list ended, if early;
@@ -40,7 +40,7 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("plan", "plan", None),
     ("objective", "objective [currency]", _MONEY),
     ("vs_optimum", "vs_optimum", _SHARE),
-    ("score", "score [modules shared with earlier plans]", None),
+    ("score", "score [modules shared with earlier plans]", None),   # or sites: score_header
     ("total_cost", "total_cost [currency]", _MONEY),
     ("hub_cost", "hub_cost [currency/year]", _MONEY),
     ("transport_cost", "transport_cost [currency]", _MONEY),
@@ -153,15 +153,19 @@ def build_alternatives_workbook(short: ShortList, draw_maps: bool = True) -> Wor
     book = Workbook()
     sheet = book.active
     sheet.title = "Alternatives"
-    _comparison(sheet, alternatives_table(short))
+    _comparison(sheet, alternatives_table(short), short.by)
+    unit = short.by[:-1]    # module or site
     notes = [ended_note(short),
              f"Every alternative costs at most {100 * short.slack:.4g} % more than the "
              "optimum (objective, SPEC §3) and differs from every plan before it by at least "
-             "one module.",
-             "score: the modules it shares with the optimum and the alternatives before it; "
-             "each alternative has the least score possible, and is the cheapest of those.",
+             f"one {unit}.",
+             f"score: the {short.by} it shares with the optimum and the alternatives before "
+             "it; each alternative has the least score possible, and is the cheapest of those.",
              "A module is a (site, service, size): the same site at another size counts "
-             "as a different module."]
+             "as a different module (hubopt alternatives --by sites counts sites instead)."
+             if short.by == "modules" else
+             "Overlap counted in sites: an alternative differs in where hubs are, not only "
+             "in their sizes."]
     first = len(COLUMNS) + 3
     for offset, text in enumerate(notes):
         cell = put(sheet, first + offset, 1, text)
@@ -174,15 +178,23 @@ def build_alternatives_workbook(short: ShortList, draw_maps: bool = True) -> Wor
     return book
 
 
-def _comparison(sheet, table: pd.DataFrame) -> None:
+def score_header(by: str) -> str:
+    """The score row's name: what the overlap is counted in."""
+    return f"score [{by} shared with earlier plans]"
+
+
+def _comparison(sheet, table: pd.DataFrame, by: str) -> None:
     """The table side by side: one row per figure (column A: its name and unit), one
     column per plan, the optimum first; wrapped text with row heights to match
     (LibreOffice and Excel do not grow a row for wrapped text written by openpyxl),
     printed landscape, one page wide."""
     records = table.to_dict("records")
     header_row(sheet, ["figure"] + [str(r["plan"]) for r in records])
+    headers = {name: header for name, header, _ in COLUMNS}
+    headers["score"] = score_header(by)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row, (name, header, fmt) in enumerate(COLUMNS[2:], start=2):
+    for row, (name, _, fmt) in enumerate(COLUMNS[2:], start=2):
+        header = headers[name]
         label = put(sheet, row, 1, header)
         label.font, label.alignment = Font(bold=True), wrap
         lines = _lines(header, FIGURE_CHARACTERS)
@@ -287,11 +299,13 @@ def write_alternatives(short: ShortList, path: str | Path, draw_maps: bool = Tru
 
 
 def alternatives_json(short: ShortList) -> dict:
-    """``{"slack": ε, "requested": N, "ended": why or None, "plans": [...]}``, the
+    """``{"slack": ε, "by": modules|sites, "requested": N, "ended": why or None,
+    "plans": [...]}``, the
     optimum first (rank 0), each plan with ``rank``, ``objective``, ``score``,
     ``total_cost``, ``avg_hours``, ``open`` ([site_id, service, size] each), ``gap``,
     ``proven`` and ``status``."""
-    return {"slack": short.slack, "requested": short.requested, "ended": short.ended,
+    return {"slack": short.slack, "by": short.by, "requested": short.requested,
+            "ended": short.ended,
             "plans": [{"rank": a.rank, "objective": a.objective, "score": a.score,
                        "total_cost": float(a.plan.summary["total_cost"]),
                        "avg_hours": float(a.plan.summary["avg_hours"]),
