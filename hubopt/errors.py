@@ -95,6 +95,18 @@ class OutputError(HuboptError):
         super().__init__(f"cannot write {path}: {detail}. {fix}")
 
 
+class NoPlan(HuboptError):
+    """A study that starts from the optimum found none: ``status`` infeasible (exit 4;
+    ``diagnosis`` holds the pre-solve findings when they show why) or no plan in the
+    time (exit 5)."""
+
+    def __init__(self, status: str, diagnosis: list[Issue]):
+        self.status = status
+        self.diagnosis = diagnosis
+        self.exit_code = EXIT_INFEASIBLE if status == "infeasible" else EXIT_NO_SOLUTION
+        super().__init__(f"no plan: {status}")
+
+
 class SolverError(HuboptError):
     """The solver failed in a way that is not the input's fault (exit 1)."""
 

@@ -256,13 +256,36 @@ def _summary_sheet(book, plan: Plan) -> None:
 
 
 def _inputs_sheet(book, plan: Plan) -> None:
+    inputs_sheet(book, plan.run, plan.scenario.settings,
+                 [(f"warning {i}", str(w)) for i, w in enumerate(plan.warnings, start=1)])
+
+
+def inputs_sheet(book, run: dict, settings, extra: list[tuple[str, Any]] = (),
+                 value_width: int = 90) -> None:
+    """An ``Inputs`` sheet: the run record's keys, then ``setting <key>`` for every
+    Settings field, then ``extra`` rows (key, value)."""
     sheet = book.create_sheet("Inputs")
     header_row(sheet, ["key", "value"])
-    rows: list[tuple[str, Any]] = list(plan.run.items())
-    rows += [(f"setting {k}", v) for k, v in asdict(plan.scenario.settings).items()]
-    rows += [(f"warning {i}", str(w)) for i, w in enumerate(plan.warnings, start=1)]
+    rows: list[tuple[str, Any]] = list(run.items())
+    rows += [(f"setting {k}", v) for k, v in asdict(settings).items()]
+    rows += list(extra)
     for row, (key, value) in enumerate(rows, start=2):
         put(sheet, row, 1, key)
         put(sheet, row, 2, value)
     sheet.column_dimensions["A"].width = 30
-    sheet.column_dimensions["B"].width = 90
+    sheet.column_dimensions["B"].width = value_width
+
+
+def modules_sheet(book, labels: list[str], open_modules: list[set], width: int = 12):
+    """A ``Modules`` sheet: every module open in some plan (site_id, service, size),
+    then one column per plan (``labels``) with yes where ``open_modules`` has it."""
+    sheet = book.create_sheet("Modules")
+    header_row(sheet, ["site_id", "service", "size"] + list(labels))
+    for row, module in enumerate(sorted(set().union(*open_modules)), start=2):
+        for column, value in enumerate(module, start=1):
+            put(sheet, row, column, value)
+        for column, opened in enumerate(open_modules, start=4):
+            put(sheet, row, column, "yes" if module in opened else "")
+    for column in range(1, len(labels) + 4):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    return sheet

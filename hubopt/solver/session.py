@@ -202,6 +202,18 @@ class Session:
                        highs_options=self.highs_options, peak_memory_mb=report.peak_mb,
                        start=read_start_report(text, len(start)) if start else None)
 
+    @contextmanager
+    def option(self, name: str, value: Any) -> Iterator[None]:
+        """Temporarily set the HiGHS option ``name`` (e.g. ``mip_max_improving_sols``
+        = 1 to stop at the first plan found); its value comes back afterwards."""
+        _, old = self.highs.getOptionValue(name)
+        if self.highs.setOptionValue(name, value) == highspy.HighsStatus.kError:
+            raise SolverError(f"HiGHS refused the option {name}={value!r}")
+        try:
+            yield
+        finally:
+            self.highs.setOptionValue(name, old)
+
     def row_duals(self, rows: Iterable[Row]) -> list[float]:
         """The dual value of each of ``rows`` in the last solve of an LP (HiGHS's
         signs: on a minimisation, ≤ 0 where an upper bound binds, ≥ 0 a lower)."""

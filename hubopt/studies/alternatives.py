@@ -13,16 +13,20 @@ shares the fewest modules with every plan before it:
                                      for each earlier plan P (the optimum included)
 
 and, among the plans with the least score, the cheapest (the rows are built in
-:mod:`hubopt.model.alternatives`). That is two solves of
+:mod:`hubopt.model.alternatives`). That is three solves of
 the one session the optimum was solved in (:class:`hubopt.solver.session.Session`;
 nothing is rebuilt, rows are added and objectives swapped in place):
 
-1. *least overlap*: the session's objective set to score_j;
+0. *seed*: the model's own objective, stopped at the first plan HiGHS finds
+   (``mip_max_improving_sols`` = 1): any plan within the slack that differs from
+   the earlier ones, as a start for 1 (score_j alone gives HiGHS's heuristics
+   nothing to find a plan under the dense slack row with);
+1. *least overlap*: the session's objective set to score_j, from the seed;
 2. *cheapest among them*: the model's own objective again, with the row
    alternatives_score_j: Σ_{m ∈ U_j} y_m ≤ score_j* (freed afterwards), from
    solve 1's plan as the MIP start.
 
-The list ends early when solve 1 finds no plan: none is left within the slack
+The list ends early when solves 0 and 1 find no plan: none is left within the slack
 (infeasible), or none was found in the time (reported as such). A solve stopped
 by its time limit gives a plan that is not proven least-overlap (or not proven
 cheapest among them): :attr:`Alternative.proven` is False and its gaps say by how
@@ -39,7 +43,7 @@ from dataclasses import dataclass, field, replace
 
 import pyomo.environ as pyo
 
-from ..errors import HuboptError, Issue
+from ..errors import NoPlan
 from ..inputs.instance import Scenario
 from ..model.alternatives import (
     OVERLAP,
@@ -60,18 +64,13 @@ from .burden import share_burden
 
 log = logging.getLogger(__name__)
 
+SEED_SHARE = 0.25          # of the time limit: the seed's most, and the least left for solve 1
 SECOND_SOLVE_SHARE = 0.2   # the least share of the time limit left for solve 2
 
 
-class NoOptimum(HuboptError):
+class NoOptimum(NoPlan):
     """No optimum to start from: the scenario has no plan (``status`` infeasible, with
     the pre-solve findings when they show why) or none was found in the time."""
-
-    def __init__(self, status: str, diagnosis: list[Issue]):
-        self.status = status
-        self.diagnosis = diagnosis
-        self.exit_code = 4 if status == "infeasible" else 5
-        super().__init__(f"no plan: {status}")
 
 
 @dataclass
@@ -152,8 +151,9 @@ def alternatives(scenario: Scenario, n: int = 4, slack: float = 0.05, *,
     size is another module) or ``sites`` (each alternative differs from every earlier
     plan in its set of open sites and shares as few sites with them as possible).
     ``time_limit`` (seconds, default Settings) applies to the optimum and to each
-    alternative: its least-overlap solve may use all of it and the
-    cheapest-among-them solve gets what is left, at least a fifth of it.
+    alternative: its seed may use a quarter of it, its least-overlap solve what is
+    left (at least a quarter) and the cheapest-among-them solve what is left then
+    (at least a fifth).
     ``previous_plan`` (modules (site, service, size), or a PreviousPlan) prices
     changes as in :func:`hubopt.solve` and is the optimum's MIP start. The model goes
     through the same steps as :func:`hubopt.solve` (memory budget, row selection,
@@ -241,8 +241,13 @@ class _Search:
         used = set().union(*self.earlier)
         shared = score(self.model, used, self.by)
         begin = time.perf_counter()
+        seed = self._seed()
+        if seed is not None and seed.status == "infeasible":
+            return None, f"no further plan within {100 * self.slack:.4g} % of the optimum"
+        start = self.session.snapshot() if seed is not None and seed.has_plan else None
+        left = max(self.limit - (time.perf_counter() - begin), SEED_SHARE * self.limit)
         with self.session.objective(shared):
-            least = self.session.solve(time_limit=self.limit)
+            least = self.session.solve(start, time_limit=left)
         if not least.has_plan:
             if least.status == "infeasible":
                 return None, (f"no further plan within {100 * self.slack:.4g} % of the "
@@ -274,6 +279,17 @@ class _Search:
                  "" if alternative.proven else " (NOT proven least-overlap or cheapest: "
                  f"{least.status}/{cost.status})")
         return alternative, None
+
+    def _seed(self) -> SolveOutcome | None:
+        """The first plan HiGHS finds within the slack that differs from every earlier
+        plan, under the model's own objective (within a quarter of the time limit):
+        the start of the least-overlap solve. Its objective alone gives HiGHS nothing
+        to find plans with under the dense alternatives_slack row (at theatre scale
+        it found none in 120 s); the cost objective does. None when the run was
+        stopped (Ctrl-C, memory)."""
+        with self.session.option("mip_max_improving_sols", 1):
+            seed = self.session.solve(time_limit=SEED_SHARE * self.limit)
+        return None if seed.stopped_by else seed
 
     def _plan(self, outcome: SolveOutcome) -> Alternative:
         """The loaded plan as an Alternative of rank 0 (the caller sets the rest)."""

@@ -18,7 +18,7 @@ Sheets:
 from __future__ import annotations
 
 import io
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from ..files.xlsx import save_atomically
 from ..outputs.mapdata import map_data_from_plan
 from ..outputs.record import run_record
-from ..outputs.writer import header_row, put
+from ..outputs.writer import header_row, inputs_sheet, modules_sheet, put
 from .alternatives import Alternative, ShortList
 
 _MONEY, _HOURS, _SHARE = "#,##0", "0.0", "0.00%"
@@ -230,16 +230,8 @@ def _lines(text: str, width: float) -> int:
 
 
 def _modules_sheet(book, short: ShortList) -> None:
-    sheet = book.create_sheet("Modules")
-    modules = sorted(set().union(*(a.modules for a in short.plans)))
-    header_row(sheet, ["site_id", "service", "size"] + [plan_label(a) for a in short.plans])
-    for row, module in enumerate(modules, start=2):
-        for column, value in enumerate(module, start=1):
-            put(sheet, row, column, value)
-        for column, alternative in enumerate(short.plans, start=4):
-            put(sheet, row, column, "yes" if module in alternative.modules else "")
-    for column in range(1, len(short.plans) + 4):
-        sheet.column_dimensions[get_column_letter(column)].width = 14
+    sheet = modules_sheet(book, [plan_label(a) for a in short.plans],
+                          [a.modules for a in short.plans], width=14)
     _print_one_page_wide(sheet)
 
 
@@ -282,15 +274,8 @@ def _maps_sheet(book, short: ShortList) -> None:
 
 
 def _inputs_sheet(book, short: ShortList) -> None:
-    sheet = book.create_sheet("Inputs")
-    header_row(sheet, ["key", "value"])
-    rows = list(run_record(short.scenario, short.run).items())
-    rows += [(f"setting {k}", v) for k, v in asdict(short.scenario.settings).items()]
-    for row, (key, value) in enumerate(rows, start=2):
-        put(sheet, row, 1, key)
-        put(sheet, row, 2, value)
-    sheet.column_dimensions["A"].width = 30
-    sheet.column_dimensions["B"].width = 60
+    inputs_sheet(book, run_record(short.scenario, short.run), short.scenario.settings,
+                 value_width=60)
 
 
 def write_alternatives(short: ShortList, path: str | Path, draw_maps: bool = True) -> Path:

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
-from ..errors import HuboptError, Issue
+from ..errors import NoPlan
 from ..inputs.instance import Scenario
 from ..model.checks import presolve_findings
 from ..model.network import ModuleKey, Network, build_network
@@ -57,14 +57,8 @@ HOURS_TOLERANCE = 1e-6   # hours, relative to max(1, ε): bounds and ties in the
 COST_TOLERANCE = 1e-7    # relative: costs closer than this are the same cost
 
 
-class NoFrontier(HuboptError):
+class NoFrontier(NoPlan):
     """No plan at all: the cost-optimal solve found none (carries the outcome status)."""
-
-    def __init__(self, status: str, diagnosis: list[Issue]):
-        self.status = status
-        self.diagnosis = diagnosis
-        self.exit_code = 4 if status == "infeasible" else 5
-        super().__init__(f"no plan: {status}")
 
 
 @dataclass

@@ -14,7 +14,6 @@ Sheets:
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -24,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from ..files.xlsx import save_atomically
 from ..outputs.record import run_record
-from ..outputs.writer import header_row, put
+from ..outputs.writer import header_row, inputs_sheet, modules_sheet, put
 from .pareto import Frontier, module_changes
 
 _MONEY, _HOURS = "#,##0", "0.00"
@@ -101,30 +100,14 @@ def _chart(sheet, frontier: Frontier, width: int) -> None:
 
 
 def _modules_sheet(book, frontier: Frontier) -> None:
-    sheet = book.create_sheet("Modules")
-    modules = sorted(set().union(*(p.modules for p in frontier.points)))
-    header_row(sheet, ["site_id", "service", "size"]
-            + [f"point {i}" for i in range(1, len(frontier.points) + 1)])
-    for row, module in enumerate(modules, start=2):
-        for column, value in enumerate(module, start=1):
-            put(sheet, row, column, value)
-        for i, point in enumerate(frontier.points, start=4):
-            put(sheet, row, i, "yes" if module in point.modules else "")
-    for column in range(1, len(frontier.points) + 4):
-        sheet.column_dimensions[get_column_letter(column)].width = 12
+    modules_sheet(book, [f"point {i}" for i in range(1, len(frontier.points) + 1)],
+                  [p.modules for p in frontier.points])
 
 
 def _inputs_sheet(book, frontier: Frontier) -> None:
-    sheet = book.create_sheet("Inputs")
-    header_row(sheet, ["key", "value"])
-    rows = list(run_record(frontier.scenario, frontier.run).items())
-    rows += [(f"setting {k}", v) for k, v in asdict(frontier.scenario.settings).items()]
-    rows.append(("knee normalisation", "min-max over the frontier on both axes"))
-    for row, (key, value) in enumerate(rows, start=2):
-        put(sheet, row, 1, key)
-        put(sheet, row, 2, value)
-    sheet.column_dimensions["A"].width = 30
-    sheet.column_dimensions["B"].width = 60
+    inputs_sheet(book, run_record(frontier.scenario, frontier.run), frontier.scenario.settings,
+                 [("knee normalisation", "min-max over the frontier on both axes")],
+                 value_width=60)
 
 
 def write_pareto(frontier: Frontier, path: str | Path) -> Path:
