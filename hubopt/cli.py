@@ -120,12 +120,29 @@ def main() -> None:
     them, and which sectors they serve, at least cost and resupply time."""
 
 
+_FORCE = click.option("--force", is_flag=True,
+                      help="Overwrite PATH if it exists (by default an existing file is kept).")
+
+
+def _new_workbook_path(path: Path, force: bool) -> None:
+    """UsageError (exit 2, nothing written) unless PATH ends in .xlsx and, without
+    ``force``, does not exist yet: a filled workbook is never overwritten by mistake."""
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"{path}: an input workbook must end in .xlsx "
+                         f"(e.g. {path.with_suffix('.xlsx').name}).")
+    if path.exists() and not force:
+        raise UsageError(f"{path} exists; nothing was written. Choose another name, or add "
+                         "--force to overwrite it.")
+
+
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def template(path: Path) -> None:
-    """Write an empty input workbook to PATH."""
+@_FORCE
+def template(path: Path, force: bool) -> None:
+    """Write an empty input workbook to PATH (.xlsx; an existing file only with --force)."""
     def action() -> int:
         from .inputs.template import write_input_workbook
+        _new_workbook_path(path, force)
         write_input_workbook(path)
         click.echo(f"Wrote the input template to {path}")
         return EXIT_OK
@@ -134,9 +151,12 @@ def template(path: Path) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def example(path: Path) -> None:
-    """Write the bundled example scenario to PATH."""
+@_FORCE
+def example(path: Path, force: bool) -> None:
+    """Write the bundled example scenario to PATH (.xlsx; an existing file only with
+    --force)."""
     def action() -> int:
+        _new_workbook_path(path, force)
         _write_example(path)
         click.echo(f"Wrote the example scenario to {path}")
         return EXIT_OK
@@ -253,6 +273,8 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
         target = output or Path("outputs") / f"{(file or Path('example.xlsx')).stem}_result.xlsx"
         if file is not None and target.resolve() == file.resolve():
             raise UsageError(f"-o {target}: that is the input file; choose another output path.")
+        _print_issues(validated.warnings, f"{len(validated.warnings)} warning(s) in the input; "
+                      "each may change the plan:")
         previous_plan = read_previous_plan(previous) if previous is not None else ()
         plan = api.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
                          verbose=verbose, previous_plan=previous_plan,

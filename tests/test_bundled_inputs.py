@@ -2,7 +2,7 @@
 
 If a test here fails, regenerate them:
 
-    hubopt template inputs/template.xlsx && hubopt example inputs/example.xlsx
+    hubopt template inputs/template.xlsx --force && hubopt example inputs/example.xlsx --force
 """
 
 from __future__ import annotations

@@ -169,14 +169,72 @@ def test_country_must_be_a_three_letter_code(tmp_path):
         "alpha-3 code such as POL."]
 
 
-def test_unknown_country_code_is_a_warning(tmp_path):
+def test_unknown_country_code_of_a_site_is_an_error(tmp_path):
+    """Permissions and counts match sites by country: a typo would shut the site out."""
     sheets = tiny_sheets()
     set_cell(sheets, "Sites", 2, "country", "xyz")
+    assert errors_of(tmp_path, sheets) == [
+        "Sites!C2: country: 'XYZ' is not an ISO 3166-1 alpha-3 code hubopt knows; "
+        "permissions and site counts match countries by this code. "
+        "Use the ISO 3166-1 alpha-3 code (e.g. POL, ROU, UKR)."]
+
+
+def test_a_familiar_non_iso_code_names_the_code_meant(tmp_path):
+    sheets = tiny_sheets()
+    set_cell(sheets, "Sites", 3, "country", "ROM")
+    assert errors_of(tmp_path, sheets) == [
+        "Sites!C3: country: 'ROM' is not an ISO 3166-1 alpha-3 code hubopt knows; "
+        "permissions and site counts match countries by this code. "
+        "Did you mean ROU (Romania)? Use the ISO 3166-1 alpha-3 code."]
+
+
+def test_unknown_country_code_in_permissions_is_an_error(tmp_path):
+    sheets = with_contributor(tiny_sheets(), country="GER")
+    assert errors_of(tmp_path, sheets) == [
+        "Permissions!B2: country: 'GER' is not an ISO 3166-1 alpha-3 code hubopt knows; "
+        "permissions and site counts match countries by this code. "
+        "Did you mean DEU (Germany)? Use the ISO 3166-1 alpha-3 code."]
+
+
+def test_unknown_country_code_of_a_sector_is_a_warning(tmp_path):
+    sheets = tiny_sheets()
+    set_cell(sheets, "Sectors", 2, "country", "UKX")
     validated = load(tmp_path, sheets)
-    assert validated.scenario.sites[0].country == "XYZ"
+    assert validated.scenario.sectors[0].country == "UKX"
     assert [str(w) for w in validated.warnings] == [
-        "Sites!C2: country: 'XYZ' is not an ISO 3166-1 alpha-3 code hubopt knows. "
-        "Check the spelling (e.g. POL, ROU, UKR)."]
+        "Sectors!B2: country: 'UKX' is not an ISO 3166-1 alpha-3 code hubopt knows; "
+        "a wrong code adds the border delay to every route. "
+        "Use the ISO 3166-1 alpha-3 code (e.g. POL, ROU, UKR)."]
+
+
+def with_contributor(sheets, *, country="POL", may_staff="yes", may_fund="yes",
+                     permissions=True):
+    sheets["Contributors"] = [["contributor_id", "max_staff"], ["MDA", 50]]
+    sheets["Permissions"] = [["contributor_id", "country", "may_staff", "may_fund"]]
+    if permissions:
+        sheets["Permissions"].append(["MDA", country, may_staff, may_fund])
+    return sheets
+
+
+@pytest.mark.parametrize(("kwargs", "reason"), [
+    ({"permissions": False},
+     "it has no Permissions rows, and a country without a row is not allowed"),
+    ({"may_staff": "no", "may_fund": "no"},
+     "none of its Permissions rows allows staffing or funding in a country with a site "
+     "usable in this run (ceasefire = no)"),
+    ({"country": "UKR"},
+     "none of its Permissions rows allows staffing or funding in a country with a site "
+     "usable in this run (ceasefire = no)"),
+])
+def test_a_contributor_that_can_do_nothing_is_a_warning_naming_it(tmp_path, kwargs, reason):
+    assert warnings_of(tmp_path, with_contributor(tiny_sheets(), **kwargs)) == [
+        f"Contributors row 2: contributor 'MDA' can neither staff nor fund any hub: {reason}. "
+        "Add Permissions rows for MDA (contributor_id, country, may_staff, may_fund) for the "
+        "countries it may work in, or delete the contributor."]
+
+
+def test_a_contributor_allowed_where_sites_are_gets_no_warning(tmp_path):
+    assert warnings_of(tmp_path, with_contributor(tiny_sheets())) == []
 
 
 def test_whole_number_identifiers_become_text(tmp_path):
@@ -357,3 +415,25 @@ def test_input_errors_survive_being_sent_between_processes():
     copy = pickle.loads(pickle.dumps(error))
     assert copy.issues == error.issues and copy.warnings == error.warnings
     assert str(copy) == str(error)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("4.000", "'4.000' is text that reads two ways: 4 if '.' is a decimal mark, 4,000 if it "
+              "separates thousands. Type the number itself in the cell (4000 or 4), not as "
+              "text."),
+    ("1,000", "'1,000' is text that reads two ways: 1 if ',' is a decimal mark, 1,000 if it "
+              "separates thousands. Type the number itself in the cell (1000 or 1), not as "
+              "text."),
+    ("1.234.567", "'1.234.567' is text with thousands separators. Type the number itself in "
+                  "the cell (1234567), not as text."),
+])
+def test_numbers_as_text_with_separators_are_errors(tmp_path, text, message):
+    sheets = tiny_sheets()
+    set_cell(sheets, "Demand", 2, "quantity", text)
+    assert errors_of(tmp_path, sheets) == [f"Demand!C2: quantity: {message}"]
+
+
+def test_a_plain_decimal_as_text_is_still_read(tmp_path):
+    sheets = tiny_sheets()
+    set_cell(sheets, "Demand", 2, "quantity", "60.5")
+    assert load(tmp_path, sheets).scenario.demand[0].quantity == 60.5

@@ -18,6 +18,9 @@ from .reader import ExcelError, Formula
 from .schema import NO_WORDS, YES_WORDS, Column
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# Text such as '4.000' or '1.234.567': a continental thousands separator or a decimal
+# point? Read as typed it is 1000 times too small (or large); refused, never guessed.
+_SEPARATED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}([.,]\d{3})+$")
 _COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
 
 
@@ -71,6 +74,8 @@ def _number(column: Column, value: Any) -> float:
         raise CellProblem("is a date or time, not a number")
     if isinstance(value, (int, float)):
         number = float(value)
+    elif isinstance(value, str) and _SEPARATED_THOUSANDS.match(value.strip()):
+        raise _separators(value.strip())
     elif isinstance(value, str) and _PLAIN_NUMBER.match(value.strip()):
         number = float(value.strip())
     else:
@@ -79,6 +84,20 @@ def _number(column: Column, value: Any) -> float:
         raise CellProblem("is not a finite number")
     _check_bounds(column, number)
     return number
+
+
+def _separators(text: str) -> CellProblem:
+    """Why text like '4.000', '1,000' or '1.234.567' is refused, with the fix."""
+    whole = int(text.replace(",", "").replace(".", ""))
+    if text.count(".") + text.count(",") > 1:
+        return CellProblem("is text with thousands separators",
+                           f"Type the number itself in the cell ({whole}), not as text.")
+    decimal = float(text.replace(",", "."))
+    mark = text[-4]
+    return CellProblem(f"is text that reads two ways: {decimal:g} if '{mark}' is a decimal "
+                       f"mark, {whole:,} if it separates thousands",
+                       f"Type the number itself in the cell ({whole} or {decimal:g}), not "
+                       "as text.")
 
 
 def _integer(column: Column, value: Any) -> int:

@@ -284,14 +284,20 @@ SHEETS: tuple[Sheet, ...] = (
                "staff_share is for personnel. Blank = its max_budget (or the largest "
                "max_budget of the others when it has none)."),
     ), key=("contributor_id",)),
-    Sheet("Permissions", False, "Where each contributor may staff and fund hubs.", (
+    Sheet("Permissions", False, "Where each contributor may staff and fund hubs: one row "
+          "per contributor and country it may work in. A country without a row is NOT "
+          "allowed: a contributor with no rows staffs and funds nothing.", (
         Column("contributor_id", "id", True, ref=("Contributors", "contributor_id"),
                description="A contributor from Contributors."),
-        Column("country", "country", True, description="ISO 3166-1 alpha-3 code."),
+        Column("country", "country", True,
+               description="ISO 3166-1 alpha-3 code. Countries without a row for this "
+               "contributor are not allowed."),
         Column("may_staff", YES_NO, default=True,
-               description="The contributor may staff sites in this country."),
+               description="The contributor may staff sites in this country (blank = yes; "
+               "only for the country of this row)."),
         Column("may_fund", YES_NO, default=True,
-               description="The contributor may fund sites in this country."),
+               description="The contributor may fund sites in this country (blank = yes; "
+               "only for the country of this row)."),
         Column("max_staff", "number", unit="personnel", lower=0,
                description="Cap on the contributor's personnel in this country; blank = none."),
     ), key=("contributor_id", "country"), required_with="Contributors"),

@@ -10,7 +10,9 @@ every problem at once (SPEC §2). Rules, in order:
 4. Settings keys are known and given once; ``--set`` overrides parse too;
 5. key columns are unique (``duplicate_keys``);
 6. ids refer to existing records (``references``);
-7. cross-field rules: min ≤ max bounds, unknown country codes (warning),
+7. cross-field rules: min ≤ max bounds, unknown country codes (an error where
+   permissions or site counts use them: Sites, Permissions, Countries; a warning
+   in Sectors), contributors that can neither staff nor fund anywhere (warning),
    sites that can never open (warning).
 """
 
@@ -58,6 +60,7 @@ def validate(raw: RawWorkbook, overrides: Mapping[str, str] | None = None) -> Va
     _check_references(tables, records, partial, issues)
     _check_bounds_order(settings, tables, records, issues)
     _check_countries(tables, records, issues)
+    _check_contributors_can_act(settings, tables, records, issues)
     _check_sites_can_open(tables, records, issues)
 
     errors = [i for i in issues if i.severity == "error"]
@@ -274,18 +277,72 @@ def _check_bounds_order(settings: Settings, tables: dict[str, RawTable],
                                 f"{record['country']}.", "Lower min_sites or raise max_sites."))
 
 
+# Sheets whose country takes part in permissions or site counts: an unknown code there
+# silently shuts a site out (no Permissions row matches it) or escapes a count, so it
+# is an error. Elsewhere (Sectors: only the border delay) it is a warning.
+COUNTRY_RULES = ("Sites", "Permissions", "Countries")
+# Three-letter codes planners type for European countries that are not ISO alpha-3
+# (the old code of Romania, sporting codes), with the ISO code meant.
+FAMILIAR_CODES = {"ROM": "ROU", "GER": "DEU", "NED": "NLD", "DEN": "DNK", "POR": "PRT",
+                  "SUI": "CHE", "LAT": "LVA", "BUL": "BGR", "CRO": "HRV", "SLO": "SVN",
+                  "GRE": "GRC", "ENG": "GBR"}
+
+
 def _check_countries(tables: dict[str, RawTable], records: dict[str, list[Record]],
                      issues: list[Issue]) -> None:
     known = load_countries()
     for sheet in SHEETS:
         if "country" not in sheet.column_names or sheet.name not in records:
             continue
+        severity = "error" if sheet.name in COUNTRY_RULES else "warning"
+        why = ("permissions and site counts match countries by this code"
+               if severity == "error" else "a wrong code adds the border delay to every route")
         for record in records[sheet.name]:
             code = record["country"]
             if code not in known:
-                issues.append(Issue("warning", tables[sheet.name].cell("country", record["row"]),
-                                    f"country: '{code}' is not an ISO 3166-1 alpha-3 code "
-                                    "hubopt knows.", "Check the spelling (e.g. POL, ROU, UKR)."))
+                issues.append(Issue(
+                    severity, tables[sheet.name].cell("country", record["row"]),
+                    f"country: '{code}' is not an ISO 3166-1 alpha-3 code hubopt knows; "
+                    f"{why}.",
+                    _country_fix(code, known)))
+
+
+def _country_fix(code: str, known: dict[str, str]) -> str:
+    meant = FAMILIAR_CODES.get(code)
+    if meant:
+        return f"Did you mean {meant} ({known[meant]})? Use the ISO 3166-1 alpha-3 code."
+    return (did_you_mean(code, known) + " Use the ISO 3166-1 alpha-3 code (e.g. POL, ROU, "
+            "UKR).").strip()
+
+
+def _check_contributors_can_act(settings: Settings, tables: dict[str, RawTable],
+                                records: dict[str, list[Record]],
+                                issues: list[Issue]) -> None:
+    """Warn about a contributor that can neither staff nor fund any site: it has no
+    Permissions row, or none that allows anything in a country with a site usable in
+    this run (not closed; with ceasefire = no, not one that requires a ceasefire)."""
+    site_countries = {r["country"] for r in records.get("Sites", [])
+                      if r["status"] != "closed"
+                      and (settings.ceasefire or not r["requires_ceasefire"])}
+    allowed: dict[str, list[str]] = {}
+    for permission in records.get("Permissions", []):
+        if (permission["may_staff"] or permission["may_fund"]) \
+                and permission["country"] in site_countries:
+            allowed.setdefault(permission["contributor_id"], []).append(permission["country"])
+    for contributor in records.get("Contributors", []):
+        name = contributor["contributor_id"]
+        if name in allowed:
+            continue
+        rows = [p for p in records.get("Permissions", []) if p["contributor_id"] == name]
+        reason = ("it has no Permissions rows, and a country without a row is not allowed"
+                  if not rows else "none of its Permissions rows allows staffing or funding "
+                  "in a country with a site usable in this run"
+                  + ("" if settings.ceasefire else " (ceasefire = no)"))
+        issues.append(Issue(
+            "warning", f"{tables['Contributors'].title} row {contributor['row']}",
+            f"contributor '{name}' can neither staff nor fund any hub: {reason}.",
+            f"Add Permissions rows for {name} (contributor_id, country, may_staff, may_fund) "
+            "for the countries it may work in, or delete the contributor."))
 
 
 def _check_sites_can_open(tables: dict[str, RawTable], records: dict[str, list[Record]],

@@ -1,0 +1,91 @@
+"""A planner's slips (issue: no slip passes silently): each is an error naming the
+sheet and cell with the fix (exit 3, nothing written), or a warning that ``solve``
+prints in full, never a count alone.
+
+The tiny workbook (tests/workbooks.py): sites A and B in Poland, each with one
+module of 100, demand 60 + 40; A is the optimum (200).
+"""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from workbooks import set_cell, tiny_sheets, write_book
+
+from hubopt import cli
+
+
+def run(*args):
+    return CliRunner().invoke(cli.main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_a_contributor_with_no_permissions_is_printed_by_solve(tmp_path):
+    sheets = tiny_sheets()
+    sheets["Contributors"] = [["contributor_id", "max_staff"], ["POLC", 100], ["MDA", 50]]
+    sheets["Permissions"] = [["contributor_id", "country", "may_staff", "may_fund"],
+                             ["POLC", "POL", "yes", "yes"]]
+    out = tmp_path / "o.xlsx"
+    result = run("solve", write_book(tmp_path / "in.xlsx", sheets), "-o", out)
+    assert result.exit_code == 0
+    assert "1 warning(s) in the input; each may change the plan:" in result.stderr
+    assert ("warning: Contributors row 3: contributor 'MDA' can neither staff nor fund any "
+            "hub: it has no Permissions rows, and a country without a row is not allowed. "
+            "Add Permissions rows for MDA") in result.stderr
+    assert out.exists()
+
+
+def test_a_mistyped_site_country_is_an_error_and_nothing_is_written(tmp_path):
+    sheets = tiny_sheets()
+    set_cell(sheets, "Sites", 3, "country", "ROM")
+    out = tmp_path / "o.xlsx"
+    result = run("solve", write_book(tmp_path / "in.xlsx", sheets), "-o", out)
+    assert result.exit_code == 3
+    assert "Sites!C3: country: 'ROM' is not an ISO 3166-1 alpha-3 code" in result.stderr
+    assert "Did you mean ROU (Romania)?" in result.stderr
+    assert not out.exists()
+
+
+def test_a_number_typed_with_a_continental_separator_is_an_error(tmp_path):
+    sheets = tiny_sheets()
+    set_cell(sheets, "HubOptions", 2, "capacity", "4.000")
+    out = tmp_path / "o.xlsx"
+    result = run("solve", write_book(tmp_path / "in.xlsx", sheets), "-o", out)
+    assert result.exit_code == 3
+    assert ("HubOptions!D2: capacity: '4.000' is text that reads two ways: 4 if '.' is a "
+            "decimal mark, 4,000 if it separates thousands.") in result.stderr
+    assert not out.exists()
+
+
+def test_template_and_example_keep_an_existing_file(tmp_path):
+    filled = tmp_path / "filled.xlsx"
+    write_book(filled, tiny_sheets())
+    before = filled.read_bytes()
+    for command in ("template", "example"):
+        result = run(command, filled)
+        assert result.exit_code == 2
+        assert f"{filled} exists; nothing was written." in result.output
+        assert "--force" in result.output
+        assert filled.read_bytes() == before
+    assert run("template", filled, "--force").exit_code == 0
+    assert "Instructions" in load_workbook(filled).sheetnames
+
+
+def test_template_and_example_refuse_another_suffix(tmp_path):
+    for command in ("template", "example"):
+        target = tmp_path / "foo.csv"
+        result = run(command, target)
+        assert result.exit_code == 2
+        assert "must end in .xlsx (e.g. foo.xlsx)" in result.output
+        assert not target.exists()
+
+
+def test_the_template_says_a_country_without_a_permission_row_is_not_allowed(tmp_path):
+    path = tmp_path / "t.xlsx"
+    assert run("template", path).exit_code == 0
+    book = load_workbook(path)
+    instructions = [str(c.value) for row in book["Instructions"].iter_rows() for c in row
+                    if c.value]
+    assert any("A country without a row is NOT allowed" in text for text in instructions)
+    country = next(c for c in book["Permissions"][1] if c.value == "country")
+    assert "Countries without a row for this contributor are not allowed." in \
+        country.comment.text
