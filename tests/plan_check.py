@@ -145,7 +145,9 @@ def check_plan(scenario: Scenario, hubs: pd.DataFrame, flows: pd.DataFrame,
         problems += _check_contributors(scenario, sites, options, open_sites, open_modules,
                                         staffing, funding)
     if summary is not None:
-        transport = float((flows["quantity"] * flows["cost_per_unit"]).sum()) if len(flows) else 0
+        per_year = {"year": 1, "month": 12, "week": 52, "day": 365}[s.period]
+        transport = per_year * float((flows["quantity"] * flows["cost_per_unit"]).sum()) \
+            if len(flows) else 0
         for name, value in (("hub_cost", hub_cost), ("transport_cost", transport),
                             ("total_cost", hub_cost + transport),
                             ("open_sites", count), ("open_modules", len(open_modules))):

@@ -154,7 +154,9 @@ def objective_from_tables(plan) -> float:
     per_unit = [row.cost_per_unit + s.value_of_time * priority[(row.sector_id, row.service)]
                 * row.hours + s.value_at_risk * threat[row.site_id]
                 for row in flows.itertuples()]
-    return float(plan.summary["hub_cost"]) + float((flows["quantity"] * per_unit).sum())
+    per_year = {"year": 1, "month": 12, "week": 52, "day": 365}[s.period]
+    return float(plan.summary["hub_cost"]) + per_year * float((flows["quantity"]
+                                                                * per_unit).sum())
 
 
 def test_every_example_alternative_keeps_every_rule_within_the_slack(example_short):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 
+PERIODS_PER_YEAR = {"year": 1, "month": 12, "week": 52, "day": 365}
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -21,6 +23,7 @@ class Settings:
 
     scenario_name: str | None = None
     ceasefire: bool = False
+    period: str = "year"
     value_of_time: float = 0.0
     road_speed_kmh: float = 60.0
     road_factor: float = 1.3
@@ -47,6 +50,12 @@ class Settings:
 
     def updated(self, **changes) -> Settings:
         return replace(self, **changes)
+
+    @property
+    def periods_per_year(self) -> int:
+        """P: how many of Settings ``period`` make a year (year 1, month 12, week 52,
+        day 365); flow costs are multiplied by it so that money is per year."""
+        return PERIODS_PER_YEAR[self.period]
 
 
 @dataclass(frozen=True)

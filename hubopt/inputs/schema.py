@@ -117,6 +117,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Name shown in outputs. Default: the file name without extension."),
     Setting("ceasefire", YES_NO, False, "",
             "When no, sites and sectors with requires_ceasefire = yes are left out."),
+    Setting("period", "choice", "year", "",
+            "The period of Demand quantities and HubOptions capacities (units per period). "
+            "Per-unit costs (Routes cost_per_unit, transport_cost_per_unit_km, value_of_time, "
+            "value_at_risk) are per unit moved, so the model multiplies flow costs by the "
+            "periods in a year (year 1, month 12, week 52, day 365): every money figure is "
+            "per year, like site and module costs.",
+            choices=("year", "month", "week", "day")),
     Setting("value_of_time", "number", 0.0, "currency per unit-hour",
             "Cost of one unit of demand waiting one hour, times the demand row's priority.",
             lower=0),

@@ -293,18 +293,20 @@ def contributor_pairs(network: Network) -> tuple[list[tuple[str, str]], list[tup
 # -- objective ------------------------------------------------------------------------
 
 def arc_unit_cost(network: Network, key) -> float:
-    """Objective coefficient of x_sr: cost_per_unit + value_of_time·priority·hours
-    + value_at_risk·threat_s (currency per unit)."""
+    """Objective coefficient of x_sr: P·(cost_per_unit + value_of_time·priority·hours
+    + value_at_risk·threat_s), currency per year per unit/period moved (P = periods
+    per year of Settings ``period``)."""
     settings = network.scenario.settings
     arc = network.arcs[key]
     priority = network.demand[arc.demand_key].priority
     threat = network.sites[arc.site_id].threat
-    return (arc.cost_per_unit + settings.value_of_time * priority * arc.hours
-            + settings.value_at_risk * threat)
+    return settings.periods_per_year * (arc.cost_per_unit + settings.value_of_time * priority
+                                        * arc.hours + settings.value_at_risk * threat)
 
 
 def add_cost_expressions(model, network: Network, previous_plan: set[ModuleKey]) -> None:
-    """The objective's parts as named expressions, reported in the Summary (§3)."""
+    """The objective's parts as named expressions, reported in the Summary (§3), each
+    in currency per year: flow costs are multiplied by P, the periods per year."""
     settings = network.scenario.settings
     arcs, demand, sites = network.arcs, network.demand, network.sites
     model.hub_cost = pyo.Expression(expr=(
@@ -312,9 +314,12 @@ def add_cost_expressions(model, network: Network, previous_plan: set[ModuleKey])
         + sum(network.modules[m].fixed_cost * model.y[m] for m in model.M
               if network.modules[m].fixed_cost)))
     flows = list(model.x.items())    # (arc, x) in the order of A, without per-arc lookups
+    # per-unit costs are per unit moved; x is per period: P periods make the year
+    per_year = settings.periods_per_year
     model.transport_cost = pyo.Expression(expr=_linear([
-        arcs[a].cost_per_unit * x for a, x in flows if arcs[a].cost_per_unit]))
-    value_of_time, value_at_risk = settings.value_of_time, settings.value_at_risk
+        per_year * arcs[a].cost_per_unit * x for a, x in flows if arcs[a].cost_per_unit]))
+    value_of_time = per_year * settings.value_of_time
+    value_at_risk = per_year * settings.value_at_risk
     model.time_cost = pyo.Expression(expr=_linear([
         value_of_time * demand[arcs[a].demand_key].priority * arcs[a].hours * x
         for a, x in flows if value_of_time and arcs[a].hours]))

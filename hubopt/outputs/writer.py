@@ -84,11 +84,14 @@ SUMMARY_MEANING: dict[str, str] = {
               "the time limit, the memory limit (--max-memory-mb) or Ctrl-C/SIGTERM stopped "
               "the solve, not proven optimal (see mip_gap); infeasible; no_solution.",
     "objective": "The minimised value: total_cost + time_cost + risk_cost + stability_cost.",
-    "total_cost": "hub_cost + transport_cost (currency).",
+    "total_cost": "hub_cost + transport_cost (currency/year).",
     "hub_cost": "Site costs plus module fixed costs of the open hubs (currency/year).",
-    "transport_cost": "Σ cost_per_unit × quantity over the flows (currency).",
-    "time_cost": "Σ value_of_time × priority × hours × quantity (currency).",
-    "risk_cost": "Σ value_at_risk × threat × quantity (currency).",
+    "transport_cost": "Σ cost_per_unit × quantity over the flows, times the periods per "
+                      "year of Settings period (currency/year).",
+    "time_cost": "Σ value_of_time × priority × hours × quantity, times the periods per year "
+                 "(currency/year).",
+    "risk_cost": "Σ value_at_risk × threat × quantity, times the periods per year "
+                 "(currency/year).",
     "stability_cost": "stability_penalty × modules changed against the previous plan.",
     "avg_hours": "Quantity-weighted average resupply time (h).",
     "max_hours": "Longest resupply time of any used link (h).",

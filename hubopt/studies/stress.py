@@ -89,7 +89,8 @@ def stress_test(plan: Plan, network: Network, *, time_limit: float = 60.0) -> pd
         hours = sum(network.arcs[a].hours * q for a, q in flows.items())
         used = [network.arcs[a].hours for a, q in flows.items()
                 if q > FLOW_TOLERANCE * network.demand[a[1:]].quantity]
-        transport = sum(network.arcs[a].cost_per_unit * q for a, q in flows.items())
+        transport = network.scenario.settings.periods_per_year * sum(
+            network.arcs[a].cost_per_unit * q for a, q in flows.items())   # per year
         shares = [unserved[k] / totals[k] for k in services if totals[k] > 0]
         rows.append({
             "rank": 0, "site_id": loss_label(case), **case_labels(network, case),
