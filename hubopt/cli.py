@@ -602,7 +602,8 @@ def compare(files: tuple[Path, ...], variants: tuple[str, ...], output: Path,
         for case in cases:
             s = case.summary
             cost = s.get("total_cost")
-            click.echo(f"  {case.label}: {s.get('status')}, total cost "
+            relaxed = " (NOT FEASIBLE: relaxed plan)" if s.get("status") == "infeasible" else ""
+            click.echo(f"  {case.label}: {s.get('status')}{relaxed}, total cost "
                        f"{'-' if cost is None else f'{cost:,.0f}'}, "
                        f"{len(case.sites)} sites, {len(case.modules)} modules")
         click.echo(f"  comparison: {output}")

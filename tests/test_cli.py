@@ -166,10 +166,13 @@ def test_infeasible_exits_4_with_a_diagnosis_sheet(tiny_book, tmp_path):
     assert summary["status"] == "infeasible"
     assert summary["note"].startswith("NOT FEASIBLE")
     assert summary["hub_cost"] == pytest.approx(80)
-    for name in ("Hubs", "Flows", "Sectors"):
+    for name in ("Hubs", "Flows", "Sectors"):   # a banner in row 1, the table below
         assert book[name].sheet_properties.tabColor.rgb.endswith("C00000")
+        assert book[name]["A1"].value.startswith("NOT FEASIBLE: the relaxed plan")
         assert book[name]["A1"].comment.text.startswith("NOT FEASIBLE")
-    assert result_table(out, "Hubs")["site_id"].tolist() == ["B"]
+        assert book[name]["A2"].value in ("site_id", "sector_id")
+    hubs = pd.read_excel(out, sheet_name="Hubs", header=1, engine="openpyxl")
+    assert hubs.rename(columns=normalise_header)["site_id"].tolist() == ["B"]
 
 
 def test_presolve_infeasibility_names_the_row(tmp_path):

@@ -89,3 +89,77 @@ def test_the_template_says_a_country_without_a_permission_row_is_not_allowed(tmp
     country = next(c for c in book["Permissions"][1] if c.value == "country")
     assert "Countries without a row for this contributor are not allowed." in \
         country.comment.text
+
+
+def infeasible_result(tmp_path):
+    """The tiny case with a budget of 50: infeasible, the relaxed plan written."""
+    book = write_book(tmp_path / "in.xlsx", tiny_sheets())
+    out = tmp_path / "infeasible.xlsx"
+    assert run("solve", book, "--set", "budget=50", "-o", out).exit_code == 4
+    return book, out
+
+
+def test_compare_marks_an_infeasible_scenario_and_says_so(tmp_path):
+    book, infeasible = infeasible_result(tmp_path)
+    feasible = tmp_path / "feasible.xlsx"
+    assert run("solve", book, "-o", feasible).exit_code == 0
+    out = tmp_path / "cmp.xlsx"
+    result = run("compare", feasible, infeasible, "-o", out)
+    assert result.exit_code == 0
+    assert "infeasible is infeasible: its figures are those of the relaxed plan" in \
+        result.stderr
+    assert "infeasible: infeasible (NOT FEASIBLE: relaxed plan), total cost" in result.stdout
+    summary = load_workbook(out)["Summary"]
+    assert [c.value for c in summary[2]][:3] == [
+        "feasible", "yes", "NOT FEASIBLE: relaxed plan of the diagnosis, not a plan"]
+    differences = [[c.value for c in row] for row in load_workbook(out)["Differences"]]
+    assert differences[1][:3] == ["infeasible", "NOT FEASIBLE",
+            "NOT FEASIBLE: relaxed plan of the diagnosis, not a plan"]
+
+
+def test_an_infeasible_result_is_refused_as_a_previous_plan(tmp_path):
+    book, infeasible = infeasible_result(tmp_path)
+    out = tmp_path / "o.xlsx"
+    result = run("solve", book, "--previous", infeasible, "-o", out)
+    assert result.exit_code == 3
+    assert ("is the result of an infeasible scenario: its Hubs sheet is the relaxed plan "
+            "of the diagnosis (NOT FEASIBLE)") in result.stderr
+    assert not out.exists()
+
+
+def test_the_banner_is_what_the_reader_skips():
+    from hubopt.outputs.reading import NOT_FEASIBLE_MARK
+    from hubopt.outputs.writer import NOT_FEASIBLE
+    assert NOT_FEASIBLE.startswith(NOT_FEASIBLE_MARK)
+
+
+def test_an_infeasible_result_is_still_drawn_from_the_workbook(tmp_path):
+    """hubopt map reads the relaxed plan's tables below their banners."""
+    import pytest
+    pytest.importorskip("matplotlib")
+    _, infeasible = infeasible_result(tmp_path)
+    picture = tmp_path / "m.png"
+    result = run("map", infeasible, "-o", picture)
+    assert result.exit_code == 0, result.output
+    assert "(infeasible)" in result.stdout and picture.stat().st_size > 10_000
+
+
+def test_every_sheet_of_a_result_prints_landscape_one_page_wide(tmp_path):
+    out = tmp_path / "o.xlsx"
+    assert run("solve", write_book(tmp_path / "in.xlsx", tiny_sheets()), "-o", out).exit_code == 0
+    book = load_workbook(out)
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == \
+            ("landscape", 1, 0), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+    assert book["Hubs"].print_title_rows == "$1:$1"
+    if "Map" in book.sheetnames:       # the picture is covered by the print area
+        assert book["Map"].print_area.startswith("'Map'!$A$1:$")
+
+
+def test_a_relaxed_plan_sheet_prints_its_banner_across_the_table(tmp_path):
+    _, infeasible = infeasible_result(tmp_path)
+    hubs = load_workbook(infeasible)["Hubs"]
+    assert "A1:J1" in {str(r) for r in hubs.merged_cells.ranges}
+    assert hubs.print_title_rows == "$1:$2" and hubs.freeze_panes == "A3"

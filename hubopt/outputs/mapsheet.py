@@ -77,6 +77,7 @@ def draw_map_files(data: MapData, png: Path, svg: Path | None = None) -> bytes:
 def add_map_sheet(book, png_bytes: bytes, note: str, position: int = 1) -> None:
     """A ``Map`` sheet holding the PNG as a picture, scaled to PICTURE_WIDTH_PX wide."""
     from openpyxl.drawing.image import Image
+    from openpyxl.utils import get_column_letter
 
     from ..files.xlsx import set_value
 
@@ -86,3 +87,7 @@ def add_map_sheet(book, png_bytes: bytes, note: str, position: int = 1) -> None:
     scale = PICTURE_WIDTH_PX / picture.width
     picture.width, picture.height = PICTURE_WIDTH_PX, round(picture.height * scale)
     sheet.add_image(picture, "A3")
+    # printers size a page by its cells, not its pictures: cover the picture with cells
+    # (default column 64 px, row 20 px) so that it prints whole, on one page
+    columns, rows = -(-picture.width // 64), -(-picture.height // 20)
+    sheet.print_area = f"A1:{get_column_letter(columns)}{rows + 3}"

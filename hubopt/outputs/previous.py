@@ -56,6 +56,12 @@ def read_previous_plan(path: str | Path) -> PreviousPlan:
     """
     book = read_result_book(path, needs=("Hubs",), wants=("Flows", "Summary"),
                             what="--previous")
+    if book.summary.get("status") == "infeasible":
+        raise InputError([Issue(
+            "error", f"--previous {book.file}",
+            "is the result of an infeasible scenario: its Hubs sheet is the relaxed plan "
+            "of the diagnosis (NOT FEASIBLE), not a plan that was or could be built.",
+            "Give the result workbook of a solve that found a plan.")])
     hubs = book.table("Hubs")
     modules: dict[ModuleKey, float | None] = {}
     duplicates = []

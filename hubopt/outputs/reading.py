@@ -77,6 +77,7 @@ RESULT_SHEETS: dict[str, ResultSheet] = {sheet.title: sheet for sheet in (
                               _yes("open"))),
 )}
 # columns a row of each table sheet needs filled in (the rest may be blank)
+NOT_FEASIBLE_MARK = "NOT FEASIBLE"   # how the writer's banner over a relaxed plan begins
 _FILLED = {"Hubs": ("site_id", "service", "size"), "Flows": ("site_id", "sector_id", "service"),
            "Sectors": ("sector_id", "service"), "Locations": ("kind", "id")}
 
@@ -158,7 +159,12 @@ def _key_values(rows, file: str, title: str, issues: list[Issue], fix: str) -> d
 def _table(rows, sheet: ResultSheet, file: str, issues: list[Issue], strict: bool
            ) -> pd.DataFrame | None:
     """The typed rows of a table sheet; None when a column is missing and the sheet
-    is only wanted."""
+    is only wanted. The NOT FEASIBLE banner of a relaxed plan's sheet (row 1, the
+    table below it) is skipped."""
+    first_row = 1
+    if rows and rows[0] and isinstance(rows[0][0], str) \
+            and rows[0][0].startswith(NOT_FEASIBLE_MARK):
+        rows, first_row = rows[1:], 2
     header = rows[0] if rows else ()
     position: dict[str, int] = {}
     for index, text in enumerate(header):
@@ -167,13 +173,13 @@ def _table(rows, sheet: ResultSheet, file: str, issues: list[Issue], strict: boo
     missing = [c for c in filled if c not in position]
     if missing:
         if strict:
-            issues.append(Issue("error", f"{file}: {sheet.title}!1:1",
+            issues.append(Issue("error", f"{file}: {sheet.title}!{first_row}:{first_row}",
                                 f"missing column(s) {', '.join(missing)}.",
                                 "Give the result workbook of an earlier solve, unedited "
                                 "headers."))
         return None
     records = []
-    for number, values in enumerate(rows[1:], start=2):
+    for number, values in enumerate(rows[1:], start=first_row + 1):
         if not values or all(is_blank(v) for v in values):
             continue
         record = {}

@@ -139,6 +139,7 @@ def write_result(plan: Plan, path: str | Path, draw_map: bool = True,
         picture, vector = mapsheet.map_file_bytes(map_data_from_plan(plan))
         mapsheet.add_map_sheet(book, picture, f"The plan on a map; also in {png.name} and "
                                f"{svg.name}. Redraw with: hubopt map {Path(path).name}")
+        print_one_page_wide(book[mapsheet.MAP_SHEET])
         files += [(png, lambda p: p.write_bytes(picture)), (svg, lambda p: p.write_bytes(vector))]
     return write_files_atomically(files)[0]  # all three or none, the workbook renamed first
 
@@ -177,13 +178,34 @@ def build_workbook(plan: Plan,
     for title, table in (extra_tables or {}).items():
         table_sheet(book, title, table)
     _inputs_sheet(book, plan)
+    for sheet in book.worksheets:
+        print_one_page_wide(sheet, header_rows=2 if sheet.freeze_panes == "A3" else 1)
     return book
 
 
 def _mark_not_feasible(sheet) -> None:
-    """Red tab and a note on A1: this sheet shows the relaxed plan, not a plan."""
+    """A banner in row 1 (the table moves down a row), a red tab and a note on the
+    banner: this sheet shows the relaxed plan, not a plan, also when printed alone."""
+    sheet.insert_rows(1)
+    banner = put(sheet, 1, 1, NOT_FEASIBLE)
+    banner.font = Font(bold=True, color=RELAXED_TAB)
+    banner.alignment = Alignment(wrap_text=True, vertical="top")
+    banner.comment = Comment(NOT_FEASIBLE, "hubopt")
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1,
+                      end_column=max(sheet.max_column, 4))
+    sheet.row_dimensions[1].height = 32
+    sheet.freeze_panes = "A3"
     sheet.sheet_properties.tabColor = RELAXED_TAB
-    sheet["A1"].comment = Comment(NOT_FEASIBLE, "hubopt")
+
+
+def print_one_page_wide(sheet, header_rows: int = 1) -> None:
+    """Print landscape, scaled to one page wide (as many pages down as needed), the
+    first ``header_rows`` rows repeated on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if sheet.max_row > header_rows:
+        sheet.print_title_rows = f"1:{header_rows}"
 
 
 def column_format(column: str) -> tuple[str, str | None]:

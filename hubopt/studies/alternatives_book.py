@@ -29,7 +29,13 @@ from openpyxl.utils import get_column_letter
 from ..files.xlsx import save_atomically
 from ..outputs.mapdata import map_data_from_plan
 from ..outputs.record import run_record
-from ..outputs.writer import header_row, inputs_sheet, modules_sheet, put
+from ..outputs.writer import (
+    header_row,
+    inputs_sheet,
+    modules_sheet,
+    print_one_page_wide,
+    put,
+)
 from .alternatives import Alternative, ShortList
 
 _MONEY, _HOURS, _SHARE = "#,##0", "0.0", "0.00%"
@@ -207,14 +213,7 @@ def _comparison(sheet, table: pd.DataFrame, by: str) -> None:
     for column in range(2, len(records) + 2):
         sheet.column_dimensions[get_column_letter(column)].width = PLAN_CHARACTERS
     sheet.freeze_panes = "B2"
-    _print_one_page_wide(sheet)
-
-
-def _print_one_page_wide(sheet) -> None:
-    """Print landscape, scaled to one page wide (as many pages down as needed)."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    print_one_page_wide(sheet)
 
 
 def _lines(text: str, width: float) -> int:
@@ -232,7 +231,7 @@ def _lines(text: str, width: float) -> int:
 def _modules_sheet(book, short: ShortList) -> None:
     sheet = modules_sheet(book, [plan_label(a) for a in short.plans],
                           [a.modules for a in short.plans], width=14)
-    _print_one_page_wide(sheet)
+    print_one_page_wide(sheet)
 
 
 def plan_maps(short: ShortList) -> list:
@@ -270,7 +269,10 @@ def _maps_sheet(book, short: ShortList) -> None:
         column = 1 + (index % MAPS_PER_ROW) * COLUMNS_PER_MAP
         sheet.add_image(picture, f"{get_column_letter(column)}{row}")
         drawn.figure.clear()
-    _print_one_page_wide(sheet)
+    count = len(short.plans)
+    last_row = 3 + -(-count // MAPS_PER_ROW) * ROWS_PER_MAP
+    sheet.print_area = f"A1:{get_column_letter(MAPS_PER_ROW * COLUMNS_PER_MAP)}{last_row}"
+    print_one_page_wide(sheet)
 
 
 def _inputs_sheet(book, short: ShortList) -> None:

@@ -105,11 +105,11 @@ def solve_cases(path: Path, variants: Sequence[str], solve: SolveInput) -> list[
         overrides = parse_variant(variant) if variant else {}
         label = path.stem if variant is None else f"{path.stem} [{variant}]"
         plan = solve(path, overrides)
+        total = plan.summary.get("total_cost")
         log.info("compare: %s: %s, total cost %s", label, plan.status,
-                 plan.summary.get("total_cost"))
-        if not plan.has_plan:
-            log.warning("compare: %s has no plan (%s); run hubopt solve on it for the "
-                        "diagnosis.", label, plan.status)
+                 "none" if total is None else f"{total:,.0f}")
+        if not plan.has_plan and plan.status != "infeasible":   # infeasible: collect_cases
+            log.warning("compare: %s has no plan (%s).", label, plan.status)
         modules = {(str(s), str(k), str(z)) for s, k, z in
                    zip(plan.hubs["site_id"], plan.hubs["service"], plan.hubs["size"])}
         cases.append(Case(label, dict(plan.summary), modules, str(path)))
@@ -128,6 +128,11 @@ def collect_cases(paths: Iterable[Path], variants: Sequence[str],
     for path, kind in zip(paths, kinds):
         cases += solve_cases(path, variants, solve) if kind == "input" \
             else [read_result(path)]
+    for case in cases:
+        if is_relaxed(case):
+            log.warning("compare: %s is infeasible: its figures are those of the relaxed plan "
+                        "of the diagnosis (NOT FEASIBLE), marked so in the comparison; run "
+                        "hubopt solve on it for the diagnosis.", case.label)
     seen: dict[str, int] = {}
     for case in cases:   # unique labels: a second 'plan' becomes 'plan (2)'
         seen[case.label] = seen.get(case.label, 0) + 1
@@ -145,9 +150,19 @@ def _number(value: Any) -> float | None:
         return None
 
 
+RELAXED_NOTE = "NOT FEASIBLE: relaxed plan of the diagnosis, not a plan"
+
+
+def is_relaxed(case: Case) -> bool:
+    """The case is an infeasible scenario: its figures are those of the relaxed plan."""
+    return case.summary.get("status") == "infeasible"
+
+
 def summary_table(cases: Sequence[Case]) -> pd.DataFrame:
-    """One row per Summary key; a column per case, then each case minus the first."""
-    rows = []
+    """One row per Summary key; a column per case, then each case minus the first.
+    The first row, ``feasible``, says which cases are relaxed plans (infeasible)."""
+    rows = [["feasible", *[RELAXED_NOTE if is_relaxed(c) else "yes" for c in cases],
+             *[None for _ in cases[1:]]]]
     for key in COMPARED_KEYS:
         values = [case.summary.get(key) for case in cases]
         reference = _number(values[0])
@@ -172,6 +187,8 @@ def differences_table(cases: Sequence[Case]) -> pd.DataFrame:
     """Each case against the first: sites and modules opened or closed, figures changed."""
     rows = []
     first = cases[0]
+    for case in [c for c in cases if is_relaxed(c)]:
+        rows.append((case.label, "NOT FEASIBLE", RELAXED_NOTE, None, None, None))
     for case in cases[1:]:
         for site in sorted(case.sites - first.sites):
             rows.append((case.label, "opens site", site, None, None, None))
