@@ -163,3 +163,46 @@ def test_a_relaxed_plan_sheet_prints_its_banner_across_the_table(tmp_path):
     hubs = load_workbook(infeasible)["Hubs"]
     assert "A1:J1" in {str(r) for r in hubs.merged_cells.ranges}
     assert hubs.print_title_rows == "$1:$2" and hubs.freeze_panes == "A3"
+
+
+def test_a_missing_column_comes_without_false_warnings(tmp_path):
+    """Without HubOptions' capacity column the sheet is not read: its sites must not
+    each be reported as having no HubOptions rows."""
+    import pytest
+
+    import hubopt
+    from hubopt.errors import InputError
+    sheets = tiny_sheets()
+    sheets["HubOptions"] = [[v for i, v in enumerate(row) if i != 3]
+                            for row in sheets["HubOptions"]]
+    with pytest.raises(InputError) as caught:
+        hubopt.load_scenario(write_book(tmp_path / "in.xlsx", sheets))
+    assert [str(i) for i in caught.value.issues] == [
+        "HubOptions!1: required column 'capacity' is missing. Add a header 'capacity' in "
+        "row 1."]
+    assert caught.value.warnings == []
+
+
+BRANCH_AND_BOUND_ROW = ("         0       0         0   0.00%   -inf            380"
+                        "                Large        0      0      0         0     0.0s")
+
+
+def progress_lines(capsys, progress: bool) -> str:
+    import logging
+
+    from hubopt.solver.highs_log import LogWatcher
+    logging.getLogger("hubopt").setLevel(logging.INFO)
+    watcher = LogWatcher(False, progress=progress)
+    watcher._sink = __import__("sys").stdout      # where its progress would go
+    watcher.write(BRANCH_AND_BOUND_ROW + "\n")
+    return capsys.readouterr().out
+
+
+def test_progress_says_no_bound_yet_instead_of_inf_and_large(capsys):
+    shown = progress_lines(capsys, True)
+    assert shown.startswith("solve: incumbent 380, no bound yet (")
+    assert "-inf" not in shown and "Large" not in shown
+
+
+def test_a_study_re_solve_shows_no_progress_lines(capsys):
+    assert progress_lines(capsys, False) == ""

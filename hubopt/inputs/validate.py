@@ -321,6 +321,8 @@ def _check_contributors_can_act(settings: Settings, tables: dict[str, RawTable],
     """Warn about a contributor that can neither staff nor fund any site: it has no
     Permissions row, or none that allows anything in a country with a site usable in
     this run (not closed; with ceasefire = no, not one that requires a ceasefire)."""
+    if "Permissions" not in records or "Sites" not in records:
+        return   # the sheet or a column is missing, reported already
     site_countries = {r["country"] for r in records.get("Sites", [])
                       if r["status"] != "closed"
                       and (settings.ceasefire or not r["requires_ceasefire"])}
@@ -347,7 +349,9 @@ def _check_contributors_can_act(settings: Settings, tables: dict[str, RawTable],
 
 def _check_sites_can_open(tables: dict[str, RawTable], records: dict[str, list[Record]],
                           issues: list[Issue]) -> None:
-    with_options = {r["site_id"] for r in records.get("HubOptions", [])}
+    if "HubOptions" not in records:
+        return   # the sheet or a column is missing, reported already: no false warnings
+    with_options = {r["site_id"] for r in records["HubOptions"]}
     for record in records.get("Sites", []):
         if record["site_id"] not in with_options and record["status"] != "closed":
             severity = "error" if record["status"] == "open" else "warning"

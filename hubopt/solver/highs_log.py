@@ -93,17 +93,19 @@ class LogWatcher(io.TextIOBase):
     """A text stream that HiGHS writes its log to.
 
     It keeps the whole log, and shows each improvement of the incumbent (the
-    BestSol column of HiGHS's branch-and-bound table) as one progress line —
-    or, when ``verbose``, every log line. Progress goes to a duplicate of the
+    BestSol column of HiGHS's branch-and-bound table) as one progress line
+    (unless ``progress`` is false: the re-solves of a study) — or, when
+    ``verbose``, every log line. Progress goes to a duplicate of the
     process's stderr taken when the run starts (never to stdout, which ``--json``
     keeps for its object), and only when the ``hubopt`` logger is at INFO.
     """
 
     _ROW = re.compile(r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+)")
 
-    def __init__(self, verbose: bool):
+    def __init__(self, verbose: bool, progress: bool = True):
         super().__init__()
         self.verbose = verbose
+        self.progress = progress
         self._buffer = ""
         self._lines: list[str] = []
         self._best: str | None = None
@@ -145,11 +147,16 @@ class LogWatcher(io.TextIOBase):
         if self.verbose:
             self._show(f"highs: {line}")
             return
+        if not self.progress:
+            return
         match = self._ROW.match(line)
         if match and match.group(2) not in ("inf", self._best):
             self._best = match.group(2)
-            self._show(f"solve: incumbent {match.group(2)}, bound {match.group(1)}, gap "
-                       f"{match.group(3)} ({time.perf_counter() - self._started:.1f} s)")
+            bound, gap = match.group(1), match.group(3)
+            known = "no bound yet" if bound in ("-inf", "inf") or gap == "Large" \
+                else f"bound {bound}, gap {gap}"
+            self._show(f"solve: incumbent {match.group(2)}, {known} "
+                       f"({time.perf_counter() - self._started:.1f} s)")
 
     def _show(self, text: str) -> None:
         if self._sink is not None:

@@ -179,7 +179,9 @@ class Session:
         if start:
             self._set_start(start)
         begin = time.perf_counter()
-        self._watcher = LogWatcher(self.options.verbose)
+        # progress lines for the session's first run only: a study's dozens of re-solves
+        # would repeat them (each study logs its own line per re-solve)
+        self._watcher = LogWatcher(self.options.verbose, progress=first)
         with self._watcher:
             try:
                 report = run_guarded(self.highs, self.options.memory_limit_mb)
