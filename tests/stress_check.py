@@ -85,7 +85,9 @@ def recompute_stress(scenario: Scenario, hubs: pd.DataFrame,
             "avg_hours_rise": (sum(v * a[3] for v, a in zip(values, arcs)) / served - base_avg)
             if served else None,
             "max_hours_rise": max(used) - base_max if used else None,
-            "cost_rise": sum(v * _cost_per_unit(scenario, a[0], a[1])
-                             for v, a in zip(values, arcs)) - base_cost,
+            # blank when demand goes unserved: the fall in cost is not a saving
+            "cost_rise": None if sum(unserved.values()) > 0 else
+            sum(v * _cost_per_unit(scenario, a[0], a[1]) for v, a in zip(values, arcs))
+            - base_cost,
         }
     return result

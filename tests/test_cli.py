@@ -55,7 +55,8 @@ def test_solve_writes_the_result_workbook_and_json(tiny_book, tmp_path):
     assert summary["stress"] == [{
         "rank": 1, "site_id": "A", "name": "Alpha", "country": "POL", "unserved": 100.0,
         "unserved_share": 1.0, "unserved_goods": 100.0, "avg_hours_rise": None,
-        "max_hours_rise": None, "cost_rise": -100.0}]
+        "max_hours_rise": None, "cost_rise": None,
+        "cost_note": "100 units/period unserved: not a saving"}]
 
     book = load_workbook(out)
     assert book.sheetnames == ["Summary", "Map", "Charts", "Hubs", "Flows", "Sectors",

@@ -206,3 +206,19 @@ def test_progress_says_no_bound_yet_instead_of_inf_and_large(capsys):
 
 def test_a_study_re_solve_shows_no_progress_lines(capsys):
     assert progress_lines(capsys, False) == ""
+
+
+def test_losing_a_hub_never_reads_as_a_saving(tmp_path):
+    """The tiny case's only hub lost: all 100 units unserved, nothing ships; cost_rise
+    is blank (not −100) and cost_note says why; the headers say how each column is
+    computed."""
+    out = tmp_path / "o.xlsx"
+    assert run("solve", write_book(tmp_path / "in.xlsx", tiny_sheets()), "-o", out).exit_code == 0
+    stress = load_workbook(out)["Stress"]
+    header = {str(c.value).split(" [")[0]: c for c in stress[1]}
+    row = {name: stress.cell(row=2, column=c.column).value for name, c in header.items()}
+    assert row["cost_rise"] is None
+    assert row["cost_note"] == "100 units/period unserved: not a saving"
+    assert header["cost_rise"].value == "cost_rise [currency/year]"
+    assert "Blank when demand goes unserved" in header["cost_rise"].comment.text
+    assert header["unserved_share"].comment.text.startswith("Mean over services")

@@ -23,15 +23,20 @@ def assert_matches_recomputation(plan) -> None:
                 figures["unserved"].get(service, 0.0), rel=1e-6, abs=1e-4), (site, service)
         assert row["unserved"] == pytest.approx(sum(figures["unserved"].values()),
                                                 rel=1e-6, abs=1e-4)
-        assert row["cost_rise"] == pytest.approx(figures["cost_rise"], rel=1e-6, abs=1e-3)
+        if figures["cost_rise"] is None:
+            assert pd_isna(row["cost_rise"]) and "unserved: not a saving" in row["cost_note"]
+        else:
+            assert row["cost_rise"] == pytest.approx(figures["cost_rise"], rel=1e-6, abs=1e-3)
+            assert pd_isna(row["cost_note"])
         for key in ("avg_hours_rise", "max_hours_rise"):
             if figures[key] is None:
                 assert pd_isna(row[key])
             else:
                 assert row[key] == pytest.approx(figures[key], rel=1e-6, abs=1e-6), (site, key)
-    # sorted by damage: unserved share, then cost rise
+    # sorted by damage: unserved share, then cost rise (blank, i.e. demand unserved, first)
     assert list(table["rank"]) == list(range(1, len(table) + 1))
-    damage = list(zip(table["unserved_share"], table["cost_rise"]))
+    damage = [(share, float("inf") if pd_isna(cost) else cost)
+              for share, cost in zip(table["unserved_share"], table["cost_rise"])]
     assert damage == sorted(damage, key=lambda d: (-d[0], -d[1]))
 
 
@@ -52,10 +57,10 @@ def test_two_hubs_each_loss_leaves_thirty_units_unserved():
     # lose A: B has 70 for 100 units, 30 unserved; lose B: A is full, 30 unserved
     assert stress.loc["A", "unserved"] == pytest.approx(30)
     assert stress.loc["B", "unserved"] == pytest.approx(30)
-    # losing B drops 30 units at 3 (cost −90); losing A moves 40 more to B: 70 units at
-    # 3 instead of 70 at 1 and 30 at 3: 210 − 160 = +50. A's loss is the worse one.
-    assert stress.loc["B", "cost_rise"] == pytest.approx(-90)
-    assert stress.loc["A", "cost_rise"] == pytest.approx(50)
+    # losing B would drop 30 units at 3 (transport −90), losing A would move 40 more
+    # to B (+50): with demand unserved neither is a cost figure, and neither a saving
+    assert pd_isna(stress.loc["B", "cost_rise"]) and pd_isna(stress.loc["A", "cost_rise"])
+    assert stress.loc["B", "cost_note"] == "30 units/period unserved: not a saving"
     assert list(plan.stress["site_id"]) == ["A", "B"]
     assert_matches_recomputation(plan)
 

@@ -71,7 +71,7 @@ COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {
     "unserved_share": ("unserved_share", "0.0%"),
     "avg_hours_rise": ("avg_hours_rise [h]", "0.0"),
     "max_hours_rise": ("max_hours_rise [h]", "0.0"),
-    "cost_rise": ("cost_rise [currency]", "#,##0.00"),
+    "cost_rise": ("cost_rise [currency/year]", "#,##0"),
     "unserved_without": ("unserved_without [units/period]", "#,##0.##"),
     "unserved_with": ("unserved_with [units/period]", "#,##0.##"),
     "unserved_share_without": ("unserved_share_without", "0.0%"),
@@ -110,6 +110,20 @@ SUMMARY_MEANING: dict[str, str] = {
     "solve_seconds": "Seconds spent in HiGHS.",
     "total_seconds": "Seconds from validated input to plan.",
     "output": "Path of this workbook.",
+}
+
+# What each Stress column means (hubopt/studies/stress.py): the notes on its headers
+STRESS_NOTES = {
+    "unserved": "Units/period of demand (all services) the remaining hubs cannot serve.",
+    "unserved_share": "Mean over services of unserved / total demand of the service.",
+    "avg_hours_rise": "Rise of the quantity-weighted average resupply hours of the demand "
+                      "still served.",
+    "max_hours_rise": "Rise of the longest resupply hours of the demand still served.",
+    "cost_rise": "Rise of transport cost per year when all demand is still served (the lost "
+                 "hub's own costs are still paid). Blank when demand goes unserved: see "
+                 "cost_note.",
+    "cost_note": "Why cost_rise is blank: unserved demand no longer travels, so the cost "
+                 "would fall; the damage is the unserved demand, not a saving.",
 }
 
 NOT_FEASIBLE = ("NOT FEASIBLE: the relaxed plan of the diagnosis, which breaks the limits "
@@ -159,7 +173,8 @@ def build_workbook(plan: Plan,
                   table_sheet(book, "Flows", plan.flows),
                   table_sheet(book, "Sectors", plan.sectors)]
         if plan.has_plan and len(plan.stress.columns):
-            table_sheet(book, "Stress", plan.stress)
+            _header_notes(table_sheet(book, "Stress", plan.stress), plan.stress,
+                          STRESS_NOTES)
         if plan.has_plan and len(plan.resilience.columns):
             table_sheet(book, "Resilience", plan.resilience)
         if plan.scenario.contributors:
@@ -181,6 +196,13 @@ def build_workbook(plan: Plan,
     for sheet in book.worksheets:
         print_one_page_wide(sheet, header_rows=2 if sheet.freeze_panes == "A3" else 1)
     return book
+
+
+def _header_notes(sheet, frame: pd.DataFrame, notes: Mapping[str, str]) -> None:
+    """A note on each header cell whose column ``notes`` explains."""
+    for column, name in enumerate(frame.columns, start=1):
+        if name in notes:
+            sheet.cell(row=1, column=column).comment = Comment(notes[name], "hubopt")
 
 
 def _mark_not_feasible(sheet) -> None:

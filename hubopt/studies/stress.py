@@ -24,9 +24,11 @@ Reported per loss (one row of the ``Stress`` sheet, SPEC §5 JSON ``stress``; th
 * ``avg_hours_rise``, ``max_hours_rise`` (h): rise of the quantity-weighted
   average and of the longest resupply time over the served flows (blank when
   nothing is served any more);
-* ``cost_rise`` (currency): rise of total_cost. The lost hub's costs are still
-  paid and every other module stays open, so this is the rise of transport_cost
-  (negative when unserved demand no longer travels).
+* ``cost_rise`` (currency/year): rise of total_cost when all demand is still
+  served. The lost hub's costs are still paid and every other module stays
+  open, so this is the rise of transport_cost. Blank when demand goes unserved:
+  that demand no longer travels, so the cost would *fall* and read as a saving;
+  ``cost_note`` then says so and the damage is the unserved demand.
 
 Rows are sorted by damage: unserved_share, then cost_rise, then avg_hours_rise,
 all descending; ``rank`` 1 is the hub to protect first.
@@ -46,7 +48,7 @@ from ..outputs.results import FLOW_TOLERANCE, Plan
 from ..solver.session import Session, SolveOptions
 
 BASE_COLUMNS = ("rank", "site_id", "name", "country", "unserved", "unserved_share")
-TAIL_COLUMNS = ("avg_hours_rise", "max_hours_rise", "cost_rise")
+TAIL_COLUMNS = ("avg_hours_rise", "max_hours_rise", "cost_rise", "cost_note")
 PHASE_TOLERANCE = 1e-7  # relative slack on the phase-1 shortfall held in phase 2
 
 
@@ -99,10 +101,10 @@ def stress_test(plan: Plan, network: Network, *, time_limit: float = 60.0) -> pd
             **{f"unserved_{k}": unserved[k] for k in services},
             "avg_hours_rise": hours / served - float(base["avg_hours"]) if served else None,
             "max_hours_rise": max(used) - float(base["max_hours"]) if used else None,
-            "cost_rise": _clean(transport - float(base["transport_cost"]),
-                                float(base["transport_cost"])),
+            **_cost_rise(transport, float(base["transport_cost"]), sum(unserved.values())),
         })
     frame = pd.DataFrame(rows, columns=columns)
+    frame["cost_rise"] = pd.to_numeric(frame["cost_rise"])   # blank: NaN, sorted first
     frame = frame.sort_values(["unserved_share", "cost_rise", "avg_hours_rise", "site_id"],
                               ascending=[False, False, False, True], kind="stable",
                               na_position="first")
@@ -125,6 +127,14 @@ def case_labels(network: Network, case: tuple[str, ...]) -> dict[str, str]:
     sites = [network.sites[s] for s in case]
     countries = list(dict.fromkeys(site.country for site in sites))
     return {"name": " & ".join(site.label for site in sites), "country": " & ".join(countries)}
+
+
+def _cost_rise(transport: float, base: float, unserved: float) -> dict:
+    """``cost_rise`` and ``cost_note`` of one loss (module docstring)."""
+    if unserved > 0:
+        return {"cost_rise": None,
+                "cost_note": f"{unserved:,.4g} units/period unserved: not a saving"}
+    return {"cost_rise": _clean(transport - base, base), "cost_note": None}
 
 
 def _clean(value: float, scale: float) -> float:
