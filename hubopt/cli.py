@@ -459,11 +459,13 @@ def pareto(file: Path, points: int, metric: str, output: Path | None, as_json: b
             click.echo(json.dumps(frontier_json(frontier)))
             return EXIT_OK
         click.echo(f"{frontier.scenario.name}: {len(frontier.points)} point(s), cost against "
-                   f"{metric}")
+                   f"{metric} (total cost as in solve; the objective without time adds risk "
+                   "and stability cost, and is what is minimised)")
         for i, point in enumerate(frontier.points, start=1):
             knee = "  <- knee" if point.knee else ""
-            click.echo(f"  {i}. {point.metric:8.2f} h  cost {point.cost:>16,.0f}  "
-                       f"{point.plan.summary['open_sites']} sites{knee}")
+            click.echo(f"  {i}. {point.metric:8.2f} h  total cost "
+                       f"{point.plan.summary['total_cost']:>14,.0f}  objective without time "
+                       f"{point.cost:>14,.0f}  {point.plan.summary['open_sites']} sites{knee}")
         click.echo(f"  result: {target}")
         return EXIT_OK
     _run(action, verbose, solves=True)

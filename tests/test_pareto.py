@@ -151,9 +151,9 @@ def test_cli_writes_the_pareto_sheet_chart_and_json(tmp_path):
     header = [c.value for c in sheet[1]]
     rows = [dict(zip(header, [c.value for c in r])) for r in sheet.iter_rows(min_row=2)]
     assert [r["avg_hours [h]"] for r in rows] == pytest.approx([10, 5, 2])
-    assert [r["total_cost [currency]"] for r in rows] == pytest.approx([200, 350, 700])
+    assert [r["total_cost [currency/year]"] for r in rows] == pytest.approx([200, 350, 700])
     assert [r["hub_cost [currency/year]"] for r in rows] == pytest.approx([100, 250, 600])
-    assert [r["transport_cost [currency]"] for r in rows] == pytest.approx([100, 100, 100])
+    assert [r["transport_cost [currency/year]"] for r in rows] == pytest.approx([100, 100, 100])
     assert [r["open_sites"] for r in rows] == [1, 1, 1]
     assert [r["opened"] for r in rows] == ["A/goods/std", "B/goods/std", "C/goods/std"]
     assert [r["closed"] for r in rows] == [None, "A/goods/std", "B/goods/std"]

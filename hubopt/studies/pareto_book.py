@@ -36,9 +36,9 @@ def _label(module) -> str:
 def pareto_columns(metric: str) -> list[tuple[str, str | None]]:
     """(header, number format) of the Pareto sheet's columns."""
     return [("point", None), ("role", None), (f"{metric} [h]", _HOURS),
-            ("epsilon [h]", _HOURS), ("cost [currency]", _MONEY),
-            ("total_cost [currency]", _MONEY), ("hub_cost [currency/year]", _MONEY),
-            ("transport_cost [currency]", _MONEY), ("risk_cost [currency]", _MONEY),
+            ("epsilon [h]", _HOURS), ("objective_without_time [currency/year]", _MONEY),
+            ("total_cost [currency/year]", _MONEY), ("hub_cost [currency/year]", _MONEY),
+            ("transport_cost [currency/year]", _MONEY), ("risk_cost [currency/year]", _MONEY),
             ("avg_hours [h]", _HOURS), ("max_hours [h]", _HOURS), ("open_sites", None),
             ("open_modules", None), ("opened", None), ("closed", None), ("knee", None),
             ("status", None), ("mip_gap", "0.00%")]
@@ -77,7 +77,7 @@ def _chart(sheet, frontier: Frontier, width: int) -> None:
     chart.title = f"Cost against {frontier.metric}"
     chart.style = 13
     chart.x_axis.title = f"{frontier.metric} [h]"
-    chart.y_axis.title = "cost [currency]"
+    chart.y_axis.title = "objective without time [currency/year]"
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.legend.position = "b"
