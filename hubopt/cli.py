@@ -283,16 +283,22 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
         extra = {}
         if explain and plan.has_plan and not stop_requested():
             from .studies.explain import explain as explain_plan
-            extra["Explain"] = explain_plan(
+            from .studies.explain import findings_first
+            extra["Explain"] = findings_first(explain_plan(
                 plan, time_budget=explain_time, candidates=explain_candidates,
                 mip_gap=mip_gap, previous_plan=getattr(previous_plan, "keys", ()),
-                memory_budget_mb=max_memory_mb)
+                memory_budget_mb=max_memory_mb))
         if plan.has_plan or plan.status == "infeasible":
             from .outputs.writer import write_result
             write_result(plan, target, extra_tables=extra)
             plan = plan.written_to(target)
             log.info("write: %s%s", target, " (with Explain)" if extra else "")
         _report(plan, as_json)
+        if "Explain" in extra and not as_json:
+            from .studies.explain import summary_lines
+            click.echo("Explain (what each question changes against this plan):")
+            for line in summary_lines(extra["Explain"]):
+                click.echo(f"  {line}")
         return STATUS_EXIT[plan.status]
     _run(action, verbose, solves=True)
 

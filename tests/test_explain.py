@@ -110,4 +110,38 @@ def test_cli_solve_explain_adds_the_sheet(tmp_path):
     names = pd.ExcelFile(out, engine="openpyxl").sheet_names
     assert names[-2:] == ["Explain", "Inputs"]
     table = pd.read_excel(out, sheet_name="Explain", engine="openpyxl")
-    assert table.loc[table["subject"] == "A", "objective"].item() == pytest.approx(380)
+    objective = "objective [currency/year]"
+    assert table.loc[table["subject"] == "A", objective].item() == pytest.approx(380)
+
+
+def test_the_sheet_puts_findings_first_and_the_terminal_says_them(tmp_path):
+    """The binding-cap case: the cap that matters keeps its rows; the caps whose removal
+    saves nothing share one row naming each; the terminal prints each finding."""
+    from hubopt.studies.explain import NOTHING_SAVED, findings_first, summary_lines
+
+    scenario = with_contributors(
+        with_site(base(), "B", country="SVK"), [Contributor("X", max_staff=9, row=2),
+                               Contributor("Y", max_staff=1000, row=3)],
+        [Permission("X", "POL", row=2), Permission("Y", "SVK", row=3)])
+    full = explain(hubopt.solve(scenario))
+    shown = findings_first(full)
+    idle = full[full["question"].str.startswith("cap") & (full["saving"] == 0)]
+    assert len(idle) > 0 and len(shown) == len(full) - len(idle) + 1
+    last = shown.iloc[-1]
+    assert last["question"] == NOTHING_SAVED
+    assert last["subject"] == f"{idle['subject'].nunique()} cap(s)"
+    assert all(subject in last["note"] for subject in idle["subject"])
+    assert answer(shown, "cap + 1 unit", "X max_staff [personnel]")["saving"] == \
+        pytest.approx(180)
+    lines = summary_lines(full)
+    assert "without B: no feasible plan" in lines   # A cannot be staffed
+    assert "X max_staff [personnel] one unit higher: saves 180 a year" in lines
+    assert lines[-1] == f"{idle['subject'].nunique()} contributor cap(s) save nothing if removed"
+
+    book = tmp_path / "cap.xlsx"
+    write_input_workbook(book, scenario)
+    result = CliRunner().invoke(cli.main, ["solve", str(book), "-o", str(tmp_path / "r.xlsx"),
+                                           "--explain"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "Explain (what each question changes against this plan):\n" in result.output
+    assert "  X max_staff [personnel] one unit higher: saves 180 a year\n" in result.output

@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .atomic import write_files_atomically
+from .printing import print_ready
 
 EXCEL_CELL_LIMIT = 32_767
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -70,8 +71,10 @@ def csv_text(value: Any) -> Any:
 
 
 def save_atomically(book: Workbook, path: str | Path) -> Path:
-    """Save ``book`` to ``path`` via a temporary file in the same folder and a rename.
+    """Save ``book`` to ``path`` via a temporary file in the same folder and a rename,
+    made ready to print first (:func:`hubopt.files.printing.print_ready`).
 
     Raises OutputError when the file cannot be written; the folder is then as before.
     """
+    print_ready(book)
     return write_files_atomically([(Path(path), book.save)])[0]

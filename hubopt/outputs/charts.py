@@ -4,10 +4,10 @@ Every chart references the workbook's own cells, so Excel redraws it when a
 planner edits a table:
 
 1. cost breakdown: Summary ``hub_cost`` … ``risk_cost`` (and
-   ``stability_cost`` when non-zero), currency;
+   ``stability_cost`` when non-zero), currency/year, labelled with values only;
 2. utilisation per open module: Hubs ``utilisation`` (0–100 %);
-3. resupply hours per demand row: Sectors ``avg_hours`` and ``max_hours`` as
-   bars, ``max_hours_limit`` as markers (h);
+3. resupply hours per demand row with demand this run: Sectors ``avg_hours``,
+   ``max_hours`` and ``max_hours_limit`` (grey) as bars side by side (h);
 4. contributor use against fair share and caps: Contributors ``staff`` against
    ``staff_fair_share`` and ``max_staff`` (personnel), ``funding`` against
    ``money_fair_share`` and ``max_budget`` (currency/year).
@@ -20,7 +20,7 @@ references into the tables.
 
 from __future__ import annotations
 
-from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.series import SeriesLabel
 
@@ -29,6 +29,7 @@ from ..inputs.reader import normalise_header
 
 CHART_WIDTH, CHART_HEIGHT = 22.0, 9.0   # cm
 ROW_STEP = 20                           # rows between chart anchors
+LIMIT_COLOUR = "7F7F7F"                 # grey bars: the max_hours_limit series
 
 
 def add_charts(book) -> None:
@@ -80,19 +81,23 @@ def _cost_chart(book) -> BarChart | None:
     wanted = [rows.get(k) for k in keys]
     if None in wanted or wanted != list(range(wanted[0], wanted[0] + len(wanted))):
         return None
-    chart = _bar("Cost breakdown", "currency")
+    chart = _bar("Cost breakdown", "currency/year")
     chart.add_data(Reference(summary, min_col=2, min_row=wanted[0], max_row=wanted[-1]))
     chart.set_categories(Reference(summary, min_col=1, min_row=wanted[0], max_row=wanted[-1]))
     chart.series[0].tx = SeriesLabel(v="cost")
     chart.legend = None
-    chart.dataLabels = DataLabelList(showVal=True)
+    chart.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False,
+                                     showLegendKey=False, showPercent=False, numFmt="#,##0")
     chart.y_axis.number_format = "#,##0"
     return chart
 
 
-def _labels(chart_sheet, column: int, title: str, table, parts: list[str]) -> Reference | None:
-    """Write 'a · b' labels from ``parts`` columns of ``table`` into ``chart_sheet``."""
-    columns, last = _columns(table), _last_row(table)
+def _labels(chart_sheet, column: int, title: str, table, parts: list[str],
+            last: int | None = None) -> Reference | None:
+    """Write 'a · b' labels from ``parts`` columns of ``table`` (rows 2 to ``last``,
+    default all) into ``chart_sheet``."""
+    columns = _columns(table)
+    last = _last_row(table) if last is None else last
     if last < 2 or any(p not in columns for p in parts):
         return None
     set_value(chart_sheet.cell(1, column), title)
@@ -120,29 +125,36 @@ def _utilisation_chart(book, chart_sheet) -> BarChart | None:
 
 
 def _hours_chart(book, chart_sheet) -> BarChart | None:
+    """avg_hours, max_hours and max_hours_limit of each demand row with demand this
+    run (the Sectors table lists those first), as three bars side by side."""
     sectors = book["Sectors"]
     columns, last = _columns(sectors), _last_row(sectors)
-    labels = _labels(chart_sheet, 2, "demand row (Sectors rows)", sectors,
-                     ["sector_id", "service"])
     needed = ("avg_hours", "max_hours", "max_hours_limit")
-    if labels is None or any(c not in columns for c in needed):
+    if any(c not in columns for c in needed):
+        return None
+    last = _last_served_row(sectors, columns["avg_hours"], last)
+    labels = _labels(chart_sheet, 2, "demand row (Sectors rows)", sectors,
+                     ["sector_id", "service"], last)
+    if labels is None:
         return None
     chart = _bar("Resupply hours per demand row against its limit", "hours", horizontal=False)
-    for name in ("avg_hours", "max_hours"):
+    for name in needed:
         chart.add_data(Reference(sectors, min_col=columns[name], min_row=1, max_row=last),
                        titles_from_data=True)
     chart.set_categories(labels)
-    limit = LineChart()
-    limit.add_data(Reference(sectors, min_col=columns["max_hours_limit"], min_row=1,
-                             max_row=last), titles_from_data=True)
-    limit.set_categories(labels)
-    series = limit.series[0]
-    series.marker.symbol = "dash"
-    series.marker.size = 12
-    series.graphicalProperties.line.noFill = True
+    limit = chart.series[2].graphicalProperties
+    limit.solidFill = LIMIT_COLOUR
+    limit.line.solidFill = LIMIT_COLOUR
     chart.y_axis.number_format = "0"
-    chart += limit
     return chart
+
+
+def _last_served_row(sectors, column: int, last: int) -> int:
+    """The last row of the first block of rows with a value in ``column`` (1 if none)."""
+    row = 1
+    while row < last and sectors.cell(row + 1, column).value is not None:
+        row += 1
+    return row
 
 
 def _contributor_charts(book) -> list[BarChart]:

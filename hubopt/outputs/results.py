@@ -139,7 +139,10 @@ def _sectors(network: Network, flows: pd.DataFrame) -> pd.DataFrame:
     by_row = {key: group for key, group in flows.groupby(["sector_id", "service"])} \
         if len(flows) else {}
     rows = []
-    for demand in sorted(network.scenario.demand, key=lambda d: d.key):
+    # demand rows of this run first, then those without demand this run (their sector
+    # requires a ceasefire, or it is inactive): charts of the table stop at the first
+    for demand in sorted(network.scenario.demand,
+                         key=lambda d: (d.key not in network.demand, d.key)):
         sector = network.sectors.get(demand.sector_id)
         active = demand.key in network.demand
         group = by_row.get(demand.key)
@@ -148,8 +151,14 @@ def _sectors(network: Network, flows: pd.DataFrame) -> pd.DataFrame:
         longest = float(group["hours"].max()) if group is not None else None
         rows.append((demand.sector_id, sector.label if sector else demand.sector_id,
                      demand.service, demand.quantity if active else 0.0, served, avg, longest,
-                     demand.max_hours, max(0.0, (demand.quantity if active else 0.0) - served)))
+                     demand.max_hours, _shortfall(demand.quantity if active else 0.0, served)))
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS["sectors"]))
+
+
+def _shortfall(quantity: float, served: float) -> float:
+    """quantity − served, with the solver's round-off (below 1e-9 relative) as 0."""
+    missing = quantity - served
+    return missing if missing > 1e-9 * max(1.0, quantity) else 0.0
 
 
 def open_module_keys(hubs: pd.DataFrame) -> list[tuple[str, str, str]]:

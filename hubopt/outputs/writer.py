@@ -22,6 +22,7 @@ never leaves a half-written workbook under the final name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -34,48 +35,76 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..files.atomic import write_files_atomically
+from ..files.printing import print_one_page_wide, print_ready
 from ..files.xlsx import set_value
 from .charts import add_charts
 from .mapdata import LOCATIONS_SHEET, locations_table, map_data_from_plan
 from .results import Plan
 
+# Number formats: money without decimals, quantities (units, personnel) and hours
+# one decimal, shares as per cent.
+_MONEY, _UNITS, _HOURS, _SHARE = "#,##0", "#,##0.0", "0.0", "0.0%"
+
 # Header text (with unit) and number format of each result column.
 COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {
-    "capacity": ("capacity [units/period]", "#,##0.##"),
-    "used": ("used [units/period]", "#,##0.##"),
+    "capacity": ("capacity [units/period]", _UNITS),
+    "used": ("used [units/period]", _UNITS),
     "utilisation": ("utilisation", "0.0%"),
-    "fixed_cost": ("fixed_cost [currency/year]", "#,##0.00"),
-    "staff": ("staff [personnel]", "#,##0.##"),
-    "quantity": ("quantity [units/period]", "#,##0.##"),
-    "served": ("served [units/period]", "#,##0.##"),
-    "shortfall": ("shortfall [units/period]", "#,##0.##"),
+    "fixed_cost": ("fixed_cost [currency/year]", _MONEY),
+    "staff": ("staff [personnel]", _UNITS),
+    "quantity": ("quantity [units/period]", _UNITS),
+    "served": ("served [units/period]", _UNITS),
+    "shortfall": ("shortfall [units/period]", _UNITS),
     "hours": ("hours [h]", "0.0"),
     "avg_hours": ("avg_hours [h]", "0.0"),
     "max_hours": ("max_hours [h]", "0.0"),
     "max_hours_limit": ("max_hours_limit [h]", "0.0"),
-    "cost_per_unit": ("cost_per_unit [currency/unit]", "#,##0.00"),
-    "amount": ("amount", "#,##0.##"),
-    "max_staff": ("max_staff [personnel]", "#,##0.##"),
-    "funding": ("funding [currency/year]", "#,##0.00"),
-    "max_budget": ("max_budget [currency/year]", "#,##0.00"),
-    "staff_weight": ("staff_weight", "#,##0.###"),
+    "cost_per_unit": ("cost_per_unit [currency/unit]", _MONEY),
+    "amount": ("amount", _UNITS),
+    "max_staff": ("max_staff [personnel]", _UNITS),
+    "funding": ("funding [currency/year]", _MONEY),
+    "max_budget": ("max_budget [currency/year]", _MONEY),
+    "staff_weight": ("staff_weight", "#,##0.0##"),
     "staff_per_weight": ("staff_per_weight [personnel per weight]", "#,##0.0000"),
-    "staff_fair_share": ("staff_fair_share [personnel]", "#,##0.##"),
-    "money_weight": ("money_weight", "#,##0.###"),
+    "staff_fair_share": ("staff_fair_share [personnel]", _UNITS),
+    "money_weight": ("money_weight", "#,##0.0##"),
     "money_per_weight": ("money_per_weight [currency/year per weight]", "#,##0.0000"),
-    "money_fair_share": ("money_fair_share [currency/year]", "#,##0.00"),
+    "money_fair_share": ("money_fair_share [currency/year]", _MONEY),
     "latitude": ("latitude [deg]", "0.0000"),
     "longitude": ("longitude [deg]", "0.0000"),
     "threat": ("threat [0-1]", "0.00"),
-    "unserved": ("unserved [units/period]", "#,##0.##"),
+    "unserved": ("unserved [units/period]", _UNITS),
     "unserved_share": ("unserved_share", "0.0%"),
     "avg_hours_rise": ("avg_hours_rise [h]", "0.0"),
     "max_hours_rise": ("max_hours_rise [h]", "0.0"),
-    "cost_rise": ("cost_rise [currency/year]", "#,##0"),
-    "unserved_without": ("unserved_without [units/period]", "#,##0.##"),
-    "unserved_with": ("unserved_with [units/period]", "#,##0.##"),
+    "cost_rise": ("cost_rise [currency/year]", _MONEY),
+    "unserved_without": ("unserved_without [units/period]", _UNITS),
+    "unserved_with": ("unserved_with [units/period]", _UNITS),
     "unserved_share_without": ("unserved_share_without", "0.0%"),
     "unserved_share_with": ("unserved_share_with", "0.0%"),
+    # Explain (hubopt/studies/explain.py)
+    "total_cost": ("total_cost [currency/year]", _MONEY),
+    "delta_total_cost": ("delta_total_cost [currency/year]", _MONEY),
+    "objective": ("objective [currency/year]", _MONEY),
+    "delta_objective": ("delta_objective [currency/year]", _MONEY),
+    "delta_avg_hours": ("delta_avg_hours [h]", _HOURS),
+    "delta_max_hours": ("delta_max_hours [h]", _HOURS),
+    "open_sites": ("open_sites", "0"),
+    "cap": ("cap", _UNITS),
+    "use": ("use", _UNITS),
+    "saving": ("saving [currency/year]", _MONEY),
+    "value_per_unit": ("value_per_unit [currency/year]", "#,##0.00"),
+}
+
+# Number format of each Summary value (others: none for text, two decimals for numbers)
+SUMMARY_FORMATS: dict[str, str] = {
+    **dict.fromkeys(("objective", "total_cost", "hub_cost", "transport_cost", "time_cost",
+                     "risk_cost", "stability_cost", "max_money_per_weight"), _MONEY),
+    **dict.fromkeys(("avg_hours", "max_hours", "solve_seconds", "total_seconds"), _HOURS),
+    **dict.fromkeys(("open_sites", "open_modules", "staff_required"), "#,##0"),
+    "shortfall": _UNITS,
+    "max_staff_per_weight": "0.00",
+    "mip_gap": "0.00%",
 }
 
 SUMMARY_MEANING: dict[str, str] = {
@@ -131,6 +160,7 @@ NOT_FEASIBLE = ("NOT FEASIBLE: the relaxed plan of the diagnosis, which breaks t
 RELAXED_TAB = "C00000"
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def write_result(plan: Plan, path: str | Path, draw_map: bool = True,
@@ -153,7 +183,7 @@ def write_result(plan: Plan, path: str | Path, draw_map: bool = True,
         picture, vector = mapsheet.map_file_bytes(map_data_from_plan(plan))
         mapsheet.add_map_sheet(book, picture, f"The plan on a map; also in {png.name} and "
                                f"{svg.name}. Redraw with: hubopt map {Path(path).name}")
-        print_one_page_wide(book[mapsheet.MAP_SHEET])
+        print_one_page_wide(book[mapsheet.MAP_SHEET], header_rows=0)
         files += [(png, lambda p: p.write_bytes(picture)), (svg, lambda p: p.write_bytes(vector))]
     return write_files_atomically(files)[0]  # all three or none, the workbook renamed first
 
@@ -191,10 +221,9 @@ def build_workbook(plan: Plan,
         add_charts(book)
         book.move_sheet("Charts", offset=1 - book.sheetnames.index("Charts"))
     for title, table in (extra_tables or {}).items():
-        table_sheet(book, title, table)
+        table_sheet(book, title, table, wide=True)
     _inputs_sheet(book, plan)
-    for sheet in book.worksheets:
-        print_one_page_wide(sheet, header_rows=2 if sheet.freeze_panes == "A3" else 1)
+    print_ready(book)
     return book
 
 
@@ -211,7 +240,7 @@ def _mark_not_feasible(sheet) -> None:
     sheet.insert_rows(1)
     banner = put(sheet, 1, 1, NOT_FEASIBLE)
     banner.font = Font(bold=True, color=RELAXED_TAB)
-    banner.alignment = Alignment(wrap_text=True, vertical="top")
+    banner.alignment = _WRAP
     banner.comment = Comment(NOT_FEASIBLE, "hubopt")
     sheet.merge_cells(start_row=1, start_column=1, end_row=1,
                       end_column=max(sheet.max_column, 4))
@@ -220,22 +249,12 @@ def _mark_not_feasible(sheet) -> None:
     sheet.sheet_properties.tabColor = RELAXED_TAB
 
 
-def print_one_page_wide(sheet, header_rows: int = 1) -> None:
-    """Print landscape, scaled to one page wide (as many pages down as needed), the
-    first ``header_rows`` rows repeated on every page."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    if sheet.max_row > header_rows:
-        sheet.print_title_rows = f"1:{header_rows}"
-
-
 def column_format(column: str) -> tuple[str, str | None]:
     """Header text with unit, and number format, of a result column."""
     if column in COLUMN_FORMATS:
         return COLUMN_FORMATS[column]
     if column.startswith("unserved_"):  # unserved_<service> of the Stress sheet
-        return (f"{column} [units/period]", "#,##0.##")
+        return (f"{column} [units/period]", _UNITS)
     return (column, None)
 
 
@@ -266,19 +285,34 @@ def table_sheet(book, title: str, frame: pd.DataFrame, amount_unit: str | None =
     for row, values in enumerate(frame.itertuples(index=False, name=None), start=2):
         for column, (value, fmt) in enumerate(zip(values, formats), start=1):
             put(sheet, row, column, value, fmt)
-    _fit_widths(sheet, headers, frame, wide)
+    fit_widths(sheet, headers, frame, wide)
     return sheet
 
 
-def _fit_widths(sheet, headers: list[str], frame: pd.DataFrame, wide: bool) -> None:
+def fit_widths(sheet, headers: list[str], frame: pd.DataFrame, wide: bool) -> None:
+    """Widths from the longest header or (formatted) value of the first 200 rows, at
+    most 40 characters (100 when ``wide``); longer text wraps."""
+    limit = 100 if wide else 40
     for column, header in enumerate(headers, start=1):
-        sample = [str(v) for v in frame.iloc[:200, column - 1]] if len(frame) else []
-        longest = max([len(header)] + [len(v) for v in sample])
-        limit = 100 if wide else 40
-        sheet.column_dimensions[get_column_letter(column)].width = min(limit, longest + 2)
-        if wide and longest > limit:
-            for cell in sheet[get_column_letter(column)]:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sample = frame.iloc[:200, column - 1] if len(frame) else []
+        longest = max([len(header)] + [_shown_length(v) for v in sample])
+        letter = get_column_letter(column)
+        sheet.column_dimensions[letter].width = min(limit, longest + 2)
+        if longest > limit:
+            for cell in sheet[letter][1:]:
+                cell.alignment = _WRAP
+
+
+def _shown_length(value: Any) -> int:
+    """Characters ``value`` takes on screen: numbers as formatted (one decimal)."""
+    if isinstance(value, float):
+        return len(f"{value:,.1f}") if math.isfinite(value) else 0
+    return len(str(value))
+
+
+def summary_format(key: str) -> str:
+    """Number format of the Summary figure ``key``."""
+    return SUMMARY_FORMATS.get(key, "#,##0.00")
 
 
 def _summary_sheet(book, plan: Plan) -> None:
@@ -286,9 +320,8 @@ def _summary_sheet(book, plan: Plan) -> None:
     header_row(sheet, ["key", "value", "meaning"])
     for row, (key, value) in enumerate(plan.summary.items(), start=2):
         put(sheet, row, 1, key)
-        fmt = "0.00%" if key == "mip_gap" else "#,##0.00" if isinstance(value, float) else None
-        put(sheet, row, 2, value, fmt)
-        put(sheet, row, 3, SUMMARY_MEANING.get(key, ""))
+        put(sheet, row, 2, value, summary_format(key))
+        put(sheet, row, 3, SUMMARY_MEANING.get(key, "")).alignment = _WRAP
     if plan.relaxed:
         row = len(plan.summary) + 2
         put(sheet, row, 1, "note")

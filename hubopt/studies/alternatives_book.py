@@ -33,7 +33,6 @@ from ..outputs.writer import (
     header_row,
     inputs_sheet,
     modules_sheet,
-    print_one_page_wide,
     put,
 )
 from .alternatives import Alternative, ShortList
@@ -213,7 +212,6 @@ def _comparison(sheet, table: pd.DataFrame, by: str) -> None:
     for column in range(2, len(records) + 2):
         sheet.column_dimensions[get_column_letter(column)].width = PLAN_CHARACTERS
     sheet.freeze_panes = "B2"
-    print_one_page_wide(sheet)
 
 
 def _lines(text: str, width: float) -> int:
@@ -229,9 +227,8 @@ def _lines(text: str, width: float) -> int:
 
 
 def _modules_sheet(book, short: ShortList) -> None:
-    sheet = modules_sheet(book, [plan_label(a) for a in short.plans],
-                          [a.modules for a in short.plans], width=14)
-    print_one_page_wide(sheet)
+    modules_sheet(book, [plan_label(a) for a in short.plans],
+                  [a.modules for a in short.plans], width=14)
 
 
 def plan_maps(short: ShortList) -> list:
@@ -272,7 +269,6 @@ def _maps_sheet(book, short: ShortList) -> None:
     count = len(short.plans)
     last_row = 3 + -(-count // MAPS_PER_ROW) * ROWS_PER_MAP
     sheet.print_area = f"A1:{get_column_letter(MAPS_PER_ROW * COLUMNS_PER_MAP)}{last_row}"
-    print_one_page_wide(sheet)
 
 
 def _inputs_sheet(book, short: ShortList) -> None:

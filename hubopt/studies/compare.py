@@ -18,7 +18,6 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
-from openpyxl.utils import get_column_letter
 
 from ..errors import InputError, Issue, UsageError
 from ..files.xlsx import save_atomically
@@ -26,7 +25,7 @@ from ..inputs.guard import check_input_file
 from ..model.network import ModuleKey
 from ..outputs.reading import read_result_book
 from ..outputs.results import SUMMARY_KEYS, Plan
-from ..outputs.writer import header_row, put
+from ..outputs.writer import fit_widths, header_row, put, summary_format
 
 log = logging.getLogger(__name__)
 
@@ -217,9 +216,9 @@ def build_comparison(cases: Sequence[Case]) -> Workbook:
                          "or an input workbook with at least one --variant.")
     book = Workbook()
     book.remove(book.active)
-    _table(book, "Summary", summary_table(cases))
+    _table(book, "Summary", summary_table(cases), key_column="key")
     _table(book, "Modules", modules_table(cases))
-    _table(book, "Differences", differences_table(cases))
+    _table(book, "Differences", differences_table(cases), key_column="what")
     _table(book, "Sources", pd.DataFrame([(c.label, c.source) for c in cases],
                                          columns=["scenario", "source"]))
     return book
@@ -229,13 +228,16 @@ def write_comparison(cases: Sequence[Case], path: str | Path) -> Path:
     return save_atomically(build_comparison(cases), path)
 
 
-def _table(book, title: str, frame: pd.DataFrame) -> None:
+def _table(book, title: str, frame: pd.DataFrame, key_column: str | None = None) -> None:
+    """A table sheet; a row's numbers take the format of the Summary figure named in
+    its ``key_column`` (money without decimals, hours one decimal, ...)."""
     sheet = book.create_sheet(title)
-    header_row(sheet, [str(c) for c in frame.columns])
-    for row, values in enumerate(frame.itertuples(index=False, name=None), start=2):
+    headers = [str(c) for c in frame.columns]
+    header_row(sheet, headers)
+    keys = frame[key_column] if key_column else [None] * len(frame)
+    for row, (key, values) in enumerate(zip(keys, frame.itertuples(index=False, name=None)),
+                                        start=2):
+        fmt = summary_format(key) if key else "#,##0.00"
         for column, value in enumerate(values, start=1):
-            fmt = "#,##0.00" if isinstance(value, float) else None
             put(sheet, row, column, value, fmt)
-    for column, name in enumerate(frame.columns, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = max(12, min(40, len(str(name))
-                                                                              + 4))
+    fit_widths(sheet, headers, frame, wide=False)

@@ -28,6 +28,10 @@ Each answer reports the new total cost, objective, avg and max hours and the
 difference from the plan (new − plan). An infeasible answer means the plan
 cannot do without the site (or cap). Questions left when the time budget runs
 out are listed as ``not evaluated``.
+
+:func:`findings_first` is the table as the Explain sheet shows it: every site
+question and every cap that matters, then the caps whose removal saves nothing
+in one row; :func:`summary_lines` is what the terminal prints of it.
 """
 
 from __future__ import annotations
@@ -276,3 +280,57 @@ def _row(answer: _Answer, plan: Plan) -> list:
 def _delta(new: float, old: float) -> float:
     """new − old, with differences below 1e-9 relative (solver round-off) shown as 0."""
     return 0.0 if _same(new, old) else new - old
+
+
+NOTHING_SAVED = "caps that save nothing"
+
+
+def _saves_nothing(row) -> bool:
+    """A cap question whose answer is the plan's own objective (no saving)."""
+    return row["question"] in ("cap removed", "cap + 1 unit") and row["saving"] == 0
+
+
+def findings_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """The Explain table for a planner: the rows of ``frame`` that say something, in
+    their order (sites forbidden, sites forced open, caps that save money or were
+    not evaluated), then one ``caps that save nothing`` row naming every cap whose
+    removal (and so whose one more unit) saves nothing."""
+    idle = frame.apply(_saves_nothing, axis=1) if len(frame) else pd.Series(dtype=bool)
+    kept = frame[~idle] if len(frame) else frame
+    caps = list(dict.fromkeys(frame.loc[idle, "subject"])) if len(frame) else []
+    if not caps:
+        return kept.reset_index(drop=True)
+    row = dict.fromkeys(COLUMNS)
+    row.update(question=NOTHING_SAVED, subject=f"{len(caps)} cap(s)", status="optimal",
+               saving=0.0, note="Removing any one of these caps, or raising it by one unit, "
+               "saves nothing: " + "; ".join(caps) + ".")
+    return pd.concat([kept, pd.DataFrame([row], columns=list(COLUMNS))], ignore_index=True)
+
+
+def summary_lines(frame: pd.DataFrame, shown: int = 8) -> list[str]:
+    """The findings in words, one line each, at most ``shown`` of them: what losing
+    each open site or opening a closed one does to total cost and average hours, what
+    each cap that matters is worth, and how many caps save nothing."""
+    lines = []
+    for row in findings_first(frame).to_dict(orient="records"):
+        question, subject = row["question"], row["subject"]
+        if question == NOTHING_SAVED:
+            lines.append(f"{subject.split()[0]} contributor cap(s) save nothing if removed")
+            continue
+        what = {"forbid site": f"without {subject}", "force open site": f"with {subject} open",
+                "cap removed": f"{subject} removed",
+                "cap + 1 unit": f"{subject} one unit higher"}[question]
+        if row["status"] == "not asked":
+            lines.append(f"{what}: not asked ({row['note']})")
+        elif row["status"] == "infeasible":
+            lines.append(f"{what}: no feasible plan")
+        elif row["total_cost"] is None or pd.isna(row["total_cost"]):
+            lines.append(f"{what}: {row['note'] or row['status']}")
+        elif question.startswith("cap"):
+            lines.append(f"{what}: saves {row['saving']:,.0f} a year")
+        else:
+            lines.append(f"{what}: total cost {row['delta_total_cost']:+,.0f} a year, "
+                         f"average resupply {row['delta_avg_hours']:+.1f} h")
+    if len(lines) > shown:
+        lines = lines[:shown - 1] + [f"... {len(lines) - shown + 1} more in the Explain sheet"]
+    return lines

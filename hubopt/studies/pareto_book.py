@@ -19,6 +19,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.chart import Reference, ScatterChart, Series
 from openpyxl.chart.marker import Marker
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from ..files.xlsx import save_atomically
@@ -44,6 +45,9 @@ def pareto_columns(metric: str) -> list[tuple[str, str | None]]:
             ("status", None), ("mip_gap", "0.00%")]
 
 
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
 def build_pareto_workbook(frontier: Frontier) -> Workbook:
     """The frontier workbook (not yet saved)."""
     book = Workbook()
@@ -59,8 +63,10 @@ def build_pareto_workbook(frontier: Frontier) -> Workbook:
                   s["max_hours"], s["open_sites"], s["open_modules"],
                   ", ".join(map(_label, opened)), ", ".join(map(_label, closed)),
                   "yes" if point.knee else "", point.plan.status, s["mip_gap"]]
-        for column, (value, (_, fmt)) in enumerate(zip(values, columns), start=1):
-            put(sheet, row, column, value, fmt)
+        for column, (value, (name, fmt)) in enumerate(zip(values, columns), start=1):
+            cell = put(sheet, row, column, value, fmt)
+            if name in ("opened", "closed"):
+                cell.alignment = _WRAP
     for column, (name, _) in enumerate(columns, start=1):
         width = 40 if name in ("opened", "closed") else max(10, len(name) + 2)
         sheet.column_dimensions[get_column_letter(column)].width = width
@@ -76,6 +82,7 @@ def _chart(sheet, frontier: Frontier, width: int) -> None:
     chart = ScatterChart()
     chart.title = f"Cost against {frontier.metric}"
     chart.style = 13
+    chart.scatterStyle = "lineMarker"
     chart.x_axis.title = f"{frontier.metric} [h]"
     chart.y_axis.title = "objective without time [currency/year]"
     chart.x_axis.delete = False
@@ -85,6 +92,7 @@ def _chart(sheet, frontier: Frontier, width: int) -> None:
     ys = Reference(sheet, min_col=5, min_row=2, max_row=count + 1)
     frontier_series = Series(ys, xs, title="frontier")
     frontier_series.marker = Marker(symbol="circle", size=7)
+    frontier_series.smooth = False  # straight segments: a curve would dip below real plans
     chart.series.append(frontier_series)
     knee = next((i for i, p in enumerate(frontier.points) if p.knee), None)
     if knee is not None:
@@ -94,6 +102,7 @@ def _chart(sheet, frontier: Frontier, width: int) -> None:
         knee_series.marker = Marker(symbol="diamond", size=14)
         knee_series.marker.graphicalProperties.solidFill = "C00000"
         knee_series.graphicalProperties.line.noFill = True
+        knee_series.smooth = False
         chart.series.append(knee_series)
     chart.width, chart.height = 18, 10
     sheet.add_chart(chart, f"A{count + 4}")
