@@ -8,10 +8,12 @@ module of 100, demand 60 + 40; A is the optimum (200).
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 from workbooks import set_cell, tiny_sheets, write_book
 
+import hubopt
 from hubopt import cli
 
 
@@ -109,12 +111,19 @@ def test_compare_marks_an_infeasible_scenario_and_says_so(tmp_path):
     assert "infeasible is infeasible: its figures are those of the relaxed plan" in \
         result.stderr
     assert "infeasible: infeasible (NOT FEASIBLE: relaxed plan), total cost" in result.stdout
+    assert "  feasible: optimal, total cost 200, 1 sites, 1 modules\n" in result.stdout
+    assert summary_row(load_workbook(out)["Summary"], "total_cost").number_format == "#,##0"
     summary = load_workbook(out)["Summary"]
     assert [c.value for c in summary[2]][:3] == [
         "feasible", "yes", "NOT FEASIBLE: relaxed plan of the diagnosis, not a plan"]
     differences = [[c.value for c in row] for row in load_workbook(out)["Differences"]]
     assert differences[1][:3] == ["infeasible", "NOT FEASIBLE",
             "NOT FEASIBLE: relaxed plan of the diagnosis, not a plan"]
+
+
+def summary_row(sheet, key):
+    """The first value cell of the ``key`` row of a Summary-like sheet."""
+    return next(row[1] for row in sheet.iter_rows(min_row=2) if row[0].value == key)
 
 
 def test_an_infeasible_result_is_refused_as_a_previous_plan(tmp_path):
@@ -222,3 +231,19 @@ def test_losing_a_hub_never_reads_as_a_saving(tmp_path):
     assert header["cost_rise"].value == "cost_rise [currency/year]"
     assert "Blank when demand goes unserved" in header["cost_rise"].comment.text
     assert header["unserved_share"].comment.text.startswith("Mean over services")
+
+
+def test_pareto_and_solve_call_the_same_figure_total_cost(tmp_path):
+    """Slip 10: the cost-optimal Pareto point is solve's plan with value_of_time = 0; the
+    terminal gives it the same total cost as solve, and the objective without time
+    beside it (total cost + risk cost, the example's risk cost being 41,050)."""
+    example = "inputs/example.xlsx"
+    solved = hubopt.solve(hubopt.load_scenario(example, {"value_of_time": "0"}).scenario)
+    result = CliRunner().invoke(cli.main, ["pareto", example, "-n", "2", "-o",
+                                           str(tmp_path / "p.xlsx"), "-q"])
+    assert result.exit_code == 0, result.output
+    first = next(line for line in result.output.splitlines() if line.startswith("  1."))
+    total = f"total cost {solved.summary['total_cost']:>14,.0f}"
+    without_time = solved.summary["total_cost"] + solved.summary["risk_cost"]
+    assert solved.summary["risk_cost"] == pytest.approx(41_050)
+    assert f"{total}  objective without time {without_time:>14,.0f}" in first
