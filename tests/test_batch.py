@@ -98,6 +98,11 @@ def test_good_invalid_and_infeasible_scenarios(scenarios, tmp_path):
     summary = pd.read_excel(out / "batch_summary.xlsx", sheet_name="Batch")
     assert list(summary["input"]) == sorted(records)
     assert dict(zip(summary["input"], summary["status"]))["invalid.xlsx"] == "invalid_input"
+    sheet = load_workbook(out / "batch_summary.xlsx")["Batch"]
+    header = [c.value for c in sheet[1]]
+    assert [sheet.cell(2, header.index(k) + 1).number_format
+            for k in ("objective", "avg_hours", "seconds")] == ["#,##0", "0.0", "0.0"]
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
     assert "failed: invalid.xlsx: invalid_input" in result.stderr
     assert "4/4 done, 2 failed" in result.stderr.replace("batch: ", "") or \
         "done, 2 failed" in result.stderr

@@ -61,6 +61,11 @@ RECORD_FIELDS = ("input", "input_sha256", "status", "exit_code", "objective", "t
                  "result_sha256", "log", "previous", "options_sha256")
 
 
+# Number formats of the batch summary's figures: money without decimals, hours one decimal
+BATCH_FORMATS = {"objective": "#,##0", "total_cost": "#,##0", "avg_hours": "0.0",
+                 "open_sites": "0", "changes": "0", "seconds": "0.0"}
+
+
 class BatchLocked(Exception):
     """Another batch holds the output folder's lock."""
 
@@ -338,8 +343,7 @@ def write_summary_workbook(path: Path, records: list[dict[str, Any]]) -> Path:
     for row, record in enumerate(records, start=2):
         for column, name in enumerate(columns, start=1):
             value = record.get(name)
-            set_value(sheet.cell(row=row, column=column), value,
-                      "#,##0.00" if isinstance(value, float) else None)
+            set_value(sheet.cell(row=row, column=column), value, BATCH_FORMATS.get(name))
     sheet.freeze_panes = "A2"
     return save_atomically(book, path)
 
