@@ -296,3 +296,104 @@ def test_stress_and_resilience_sheet_report_the_pairs():
 def test_stress_tries_single_losses_only_with_n1():
     plan = hubopt.solve(three_sites(resilience=0.5))
     assert all(" & " not in site for site in plan.stress["site_id"])
+
+
+@pytest.mark.parametrize(("seed", "losses"), [(2, 1), (22, 2), (12, 2)])
+def test_every_cut_holds_for_every_design_that_survives_its_case(seed, losses):
+    """resilience_cut with a_m = min(μ_sk·cap_m, D_sk, b) is valid: the cuts of the plan
+    without resilience, one per case it fails, hold for every design (one size or
+    none per site and service) that the reference says survives that case, and the
+    plan violates each. The strengthening is not idle: some a_m is below μ_sk·cap_m."""
+    import itertools
+
+    from loss_reference import TOLERANCE, arcs, shortfall
+
+    from hubopt.solver.losses import LossCheck, loss_cut
+    from hubopt.solver.session import CHECK_OPTIONS, Session
+
+    alpha = 0.8
+    scenario = seeded(5, seed, alpha=alpha, losses=losses)
+    network = build_network(scenario)
+    plan = hubopt.solve(scenario.with_settings(resilience=0.0), stress=False)
+    capacity = capacity_of(plan.hubs)
+    check = LossCheck(network, alpha, lambda lp: Session(lp, CHECK_OPTIONS))
+    check.set_plan(capacity)
+    cuts = []
+    for case in loss_cases(network, {site for site, _ in capacity}):
+        short, prices = check.shortfall(case)
+        if short:
+            cuts.append((case, prices, *loss_cut(None, network, case, prices)))
+    check.close()
+    assert cuts, "the plan without resilience fails no case: the test checks nothing"
+
+    choices = {}
+    for key in network.modules:
+        choices.setdefault((key[0], key[1]), [None]).append(key)
+    total = sum(d.quantity for d in scenario.demand)
+    reach = {(a[0], a[1], a[2]) for a in arcs(scenario)}
+    below_capacity_price = False
+    for case, prices, terms, rhs in cuts:
+        coefficient = dict(terms)
+        plan_side = sum(c for key, c in terms if capacity.get((key[0], key[1]), 0) > 0
+                        and network.modules[key].capacity == capacity[(key[0], key[1])])
+        assert plan_side < rhs * (1 - 1e-9)                      # the plan violates it
+        for design in itertools.product(*choices.values()):
+            opened = [key for key in design if key is not None]
+            design_capacity = {(k[0], k[1]): network.modules[k].capacity for k in opened}
+            if shortfall(scenario, design_capacity, set(case), alpha) > TOLERANCE * total:
+                continue
+            left = sum(coefficient.get(key, 0.0) for key in opened)
+            assert left >= rhs * (1 - 1e-9) - 1e-9, (case, opened)
+        for key, c in terms:
+            price = max((p for (sector, service), p in prices.items()
+                         if (key[0], sector, service) in reach), default=0.0)
+            below_capacity_price |= c < network.modules[key].capacity * price * (1 - 1e-9)
+    assert below_capacity_price
+
+
+def test_rounds_to_check_stop_at_the_checking_gap_and_the_last_proves_the_target(monkeypatch):
+    """Rounds whose plan is only checked run at CHECKING_GAP; once a plan survives every
+    case at a gap above the target, one more round proves the target gap from it."""
+    from hubopt.solver.losses import CHECKING_GAP
+
+    run = session_module.Session.run
+    gaps = []
+
+    def recorded(self, start=None, *, time_limit=None):
+        outcome = run(self, start, time_limit=time_limit)
+        if self.model.name == "loss_check":        # the check LPs' own session
+            return outcome
+        gaps.append(self.highs.getOptionValue("mip_rel_gap")[1])
+        # pretend a checking round stopped 3 % short of proof
+        return replace(outcome, gap=0.03) if gaps[-1] > 0.01 and outcome.has_plan else outcome
+    monkeypatch.setattr(session_module.Session, "run", recorded)
+    plan = hubopt.solve(base(resilience=1.0).with_settings(mip_gap=0.001), stress=False)
+    assert plan.status == "optimal" and plan.summary["objective"] == pytest.approx(280)
+    assert gaps == [CHECKING_GAP, CHECKING_GAP, 0.001]   # plan A fails A; A+B; proof
+    assert plan.run["resilience_rounds"] == 3
+
+
+def test_a_proof_round_stopped_with_a_failing_plan_reports_the_plan_that_survived(
+        monkeypatch):
+    """The round proving the target gap ends at the time limit holding a plan that fails
+    a loss case (here: B's module switched off after the run, so A alone, which fails
+    the loss of A): the cheapest plan of an earlier round that survived (A + B, 280)
+    is reported, status time_limit, not 'no plan'."""
+    run = session_module.Session.run
+
+    def proof_stopped(self, start=None, *, time_limit=None):
+        outcome = run(self, start, time_limit=time_limit)
+        if self.model.name == "loss_check":
+            return outcome
+        if self.highs.getOptionValue("mip_rel_gap")[1] > 0.01:
+            return replace(outcome, gap=0.03)               # checking rounds, unproven
+        for key in self.model.y:
+            if key[0] == "B":
+                self.model.y[key].set_value(0.0)
+        return replace(outcome, status="time_limit")
+    monkeypatch.setattr(session_module.Session, "run", proof_stopped)
+    plan = hubopt.solve(base(resilience=1.0).with_settings(mip_gap=0.001), stress=False)
+    assert plan.status == "time_limit"
+    assert plan.summary["objective"] == pytest.approx(280)
+    assert sorted(plan.hubs["site_id"]) == ["A", "B"]
+    assert failed_loss_sets(plan.scenario, capacity_of(plan.hubs), 1.0, 1) == []

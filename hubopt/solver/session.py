@@ -235,6 +235,12 @@ class Session:
             return ComponentMap()
         return ComponentMap(zip(self.compiled.columns, self._values.tolist(), strict=True))
 
+    def load(self, values: ComponentMap) -> None:
+        """Put a :meth:`snapshot` back into the model's variables (the plan to report)."""
+        self._values = np.array([values[var] for var in self.compiled.columns], dtype=float)
+        for var, value in zip(self.compiled.columns, self._values, strict=True):
+            var.set_value(float(value), skip_validation=True)
+
     def close(self) -> None:
         """Free HiGHS and the matrix (the Pyomo model and its values stay)."""
         if self.losses is not None:
