@@ -23,6 +23,7 @@ from openpyxl.utils.cell import coordinate_from_string
 LINE_POINTS = 15.0     # one line of 11 pt text
 DEFAULT_WIDTH = 8.43   # Excel's default column width, in characters
 MAX_ROW_POINTS = 409.0  # Excel's largest row height
+WRAP = Alignment(wrap_text=True, vertical="top")  # wrapped text, from the top of its row
 
 
 def text_lines(text: str, width: float) -> int:

@@ -22,12 +22,13 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..files.printing import WRAP
 from ..files.xlsx import save_atomically, set_value
 from .instance import SHEET_RECORDS, Scenario
 from .schema import (
@@ -50,7 +51,6 @@ AUTHOR = "hubopt"
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
 _HEADING = Font(bold=True, size=12)
-_WRAP = Alignment(wrap_text=True, vertical="top")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 # Instructions sheet: column titles and widths of the column and settings tables.
@@ -169,7 +169,7 @@ def _fit_columns(worksheet: Worksheet, headers: Sequence[str], rows: list[list[A
         worksheet.column_dimensions[get_column_letter(column_index)].width = width
         if longest > width:
             for row_index in range(2, len(rows) + 2):
-                worksheet.cell(row=row_index, column=column_index).alignment = _WRAP
+                worksheet.cell(row=row_index, column=column_index).alignment = WRAP
 
 
 # --- Drop-downs ---------------------------------------------------------------------
@@ -343,7 +343,7 @@ class _DocWriter:
         self.worksheet.merge_cells(start_row=self.row, start_column=1,
                                    end_row=self.row, end_column=last)
         cell = self.worksheet.cell(row=self.row, column=1, value=text)
-        cell.alignment = _WRAP
+        cell.alignment = WRAP
         # Excel does not grow merged rows to fit, so size the row from the text.
         lines = math.ceil(len(text) / sum(_DOC_WIDTHS))
         self.worksheet.row_dimensions[self.row].height = 15 * max(lines, 1)
@@ -360,7 +360,7 @@ class _DocWriter:
             for column_index, value in enumerate(values, start=1):
                 cell = self.worksheet.cell(row=self.row, column=column_index)
                 set_value(cell, value)
-                cell.alignment = _WRAP
+                cell.alignment = WRAP
             self.row += 1
 
 

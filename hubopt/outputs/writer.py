@@ -31,11 +31,11 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..files.atomic import write_files_atomically
-from ..files.printing import print_one_page_wide, print_ready
+from ..files.printing import WRAP, print_one_page_wide, print_ready
 from ..files.xlsx import set_value
 from .charts import add_charts
 from .mapdata import LOCATIONS_SHEET, locations_table, map_data_from_plan
@@ -160,7 +160,6 @@ NOT_FEASIBLE = ("NOT FEASIBLE: the relaxed plan of the diagnosis, which breaks t
 RELAXED_TAB = "C00000"
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-_WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def write_result(plan: Plan, path: str | Path, draw_map: bool = True,
@@ -240,7 +239,7 @@ def _mark_not_feasible(sheet) -> None:
     sheet.insert_rows(1)
     banner = put(sheet, 1, 1, NOT_FEASIBLE)
     banner.font = Font(bold=True, color=RELAXED_TAB)
-    banner.alignment = _WRAP
+    banner.alignment = WRAP
     banner.comment = Comment(NOT_FEASIBLE, "hubopt")
     sheet.merge_cells(start_row=1, start_column=1, end_row=1,
                       end_column=max(sheet.max_column, 4))
@@ -300,7 +299,7 @@ def fit_widths(sheet, headers: list[str], frame: pd.DataFrame, wide: bool) -> No
         sheet.column_dimensions[letter].width = min(limit, longest + 2)
         if longest > limit:
             for cell in sheet[letter][1:]:
-                cell.alignment = _WRAP
+                cell.alignment = WRAP
 
 
 def _shown_length(value: Any) -> int:
@@ -321,7 +320,7 @@ def _summary_sheet(book, plan: Plan) -> None:
     for row, (key, value) in enumerate(plan.summary.items(), start=2):
         put(sheet, row, 1, key)
         put(sheet, row, 2, value, summary_format(key))
-        put(sheet, row, 3, SUMMARY_MEANING.get(key, "")).alignment = _WRAP
+        put(sheet, row, 3, SUMMARY_MEANING.get(key, "")).alignment = WRAP
     if plan.relaxed:
         row = len(plan.summary) + 2
         put(sheet, row, 1, "note")

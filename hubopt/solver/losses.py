@@ -258,17 +258,16 @@ class LazyLosses:
                      len(self.rounds), f"{outcome.objective:,.2f}", len(failed),
                      f": {', '.join(labels[:8])}{' ...' if len(labels) > 8 else ''}"
                      if labels else "", checked)
-            if not failed and (survived is None
-                               or outcome.objective < survived[0].objective):
-                survived = (outcome, session.snapshot())
-            if not failed and gap > target and outcome.status == "optimal" \
-                    and (outcome.gap is None or outcome.gap > target):
-                # a plan that survives, found at the checking gap: now prove the target
-                # gap, starting from it (the cuts stay, so the proof may find others)
-                gap = target
-                start = session.snapshot()
-                continue
             if not failed:
+                values = session.snapshot()
+                if survived is None or outcome.objective < survived[0].objective:
+                    survived = (outcome, values)
+                if gap > target and outcome.status == "optimal" \
+                        and (outcome.gap is None or outcome.gap > target):
+                    # a plan that survives, found at the checking gap: now prove the
+                    # target gap from it (the cuts stay, so the proof may find others)
+                    gap, start = target, values
+                    continue
                 return replace(outcome, seconds=seconds)
             if outcome.status != "optimal" or time.perf_counter() - begin >= limit:
                 stop = "time_limit" if outcome.status == "optimal" else outcome.status

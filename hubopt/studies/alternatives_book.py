@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ..files.printing import WRAP
 from ..files.xlsx import save_atomically
 from ..outputs.mapdata import map_data_from_plan
 from ..outputs.record import run_record
@@ -197,14 +198,13 @@ def _comparison(sheet, table: pd.DataFrame, by: str) -> None:
     header_row(sheet, ["figure"] + [str(r["plan"]) for r in records])
     headers = {name: header for name, header, _ in COLUMNS}
     headers["score"] = score_header(by)
-    wrap = Alignment(wrap_text=True, vertical="top")
     for row, (name, _, fmt) in enumerate(COLUMNS[2:], start=2):
         header = headers[name]
         label = put(sheet, row, 1, header)
-        label.font, label.alignment = Font(bold=True), wrap
+        label.font, label.alignment = Font(bold=True), WRAP
         lines = _lines(header, FIGURE_CHARACTERS)
         for column, record in enumerate(records, start=2):
-            put(sheet, row, column, record[name], fmt).alignment = wrap
+            put(sheet, row, column, record[name], fmt).alignment = WRAP
             if isinstance(record[name], str):
                 lines = max(lines, _lines(record[name], PLAN_CHARACTERS))
         sheet.row_dimensions[row].height = LINE_POINTS * lines

@@ -285,19 +285,14 @@ def _delta(new: float, old: float) -> float:
 NOTHING_SAVED = "caps that save nothing"
 
 
-def _saves_nothing(row) -> bool:
-    """A cap question whose answer is the plan's own objective (no saving)."""
-    return row["question"] in ("cap removed", "cap + 1 unit") and row["saving"] == 0
-
-
 def findings_first(frame: pd.DataFrame) -> pd.DataFrame:
     """The Explain table for a planner: the rows of ``frame`` that say something, in
     their order (sites forbidden, sites forced open, caps that save money or were
     not evaluated), then one ``caps that save nothing`` row naming every cap whose
     removal (and so whose one more unit) saves nothing."""
-    idle = frame.apply(_saves_nothing, axis=1) if len(frame) else pd.Series(dtype=bool)
-    kept = frame[~idle] if len(frame) else frame
-    caps = list(dict.fromkeys(frame.loc[idle, "subject"])) if len(frame) else []
+    idle = frame["question"].isin(("cap removed", "cap + 1 unit")) & (frame["saving"] == 0)
+    kept = frame[~idle]
+    caps = list(dict.fromkeys(frame.loc[idle, "subject"]))
     if not caps:
         return kept.reset_index(drop=True)
     row = dict.fromkeys(COLUMNS)

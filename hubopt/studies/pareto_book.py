@@ -19,9 +19,9 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.chart import Reference, ScatterChart, Series
 from openpyxl.chart.marker import Marker
-from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
+from ..files.printing import WRAP
 from ..files.xlsx import save_atomically
 from ..outputs.record import run_record
 from ..outputs.writer import header_row, inputs_sheet, modules_sheet, put
@@ -45,9 +45,6 @@ def pareto_columns(metric: str) -> list[tuple[str, str | None]]:
             ("status", None), ("mip_gap", "0.00%")]
 
 
-_WRAP = Alignment(wrap_text=True, vertical="top")
-
-
 def build_pareto_workbook(frontier: Frontier) -> Workbook:
     """The frontier workbook (not yet saved)."""
     book = Workbook()
@@ -66,7 +63,7 @@ def build_pareto_workbook(frontier: Frontier) -> Workbook:
         for column, (value, (name, fmt)) in enumerate(zip(values, columns), start=1):
             cell = put(sheet, row, column, value, fmt)
             if name in ("opened", "closed"):
-                cell.alignment = _WRAP
+                cell.alignment = WRAP
     for column, (name, _) in enumerate(columns, start=1):
         width = 40 if name in ("opened", "closed") else max(10, len(name) + 2)
         sheet.column_dimensions[get_column_letter(column)].width = width
