@@ -44,6 +44,7 @@ class Settings:
     max_arcs_per_demand: int | None = None
     stability_penalty: float = 0.0
     burden_sharing: str = "proportional"
+    later_cost_factor: float = 1.25
     time_limit_seconds: float = 600.0
     mip_gap: float = 0.0001
     threads: int = 0
@@ -175,6 +176,48 @@ class Permission:
 
 
 @dataclass(frozen=True)
+class ScenarioCase:
+    """One future the plan made now must hold in (SPEC §2.11, §3.5).
+
+    ``ceasefire`` None takes the Settings value; ``lost_sites`` is the cell's text
+    (site ids separated by commas), :attr:`lost` the ids."""
+
+    scenario: str
+    probability: float
+    ceasefire: bool | None = None
+    demand_factor: float = 1.0
+    lost_sites: str | None = None
+    description: str | None = None
+    row: int | None = None
+
+    @property
+    def lost(self) -> tuple[str, ...]:
+        return split_ids(self.lost_sites)
+
+
+@dataclass(frozen=True)
+class ScenarioDemand:
+    """A Demand quantity replaced in one scenario (SPEC §2.12), units/period."""
+
+    scenario: str
+    sector_id: str
+    service: str
+    quantity: float
+    row: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.sector_id, self.service)
+
+
+def split_ids(text: str | None) -> tuple[str, ...]:
+    """The ids of a comma-separated cell, stripped, blanks dropped, in cell order."""
+    if not text:
+        return ()
+    return tuple(part.strip() for part in str(text).split(",") if part.strip())
+
+
+@dataclass(frozen=True)
 class Source:
     """Where a scenario came from, for the result's Inputs sheet."""
 
@@ -196,6 +239,8 @@ class Scenario:
     countries: tuple[CountryBound, ...] = ()
     contributors: tuple[Contributor, ...] = ()
     permissions: tuple[Permission, ...] = ()
+    scenarios: tuple[ScenarioCase, ...] = ()
+    scenario_demand: tuple[ScenarioDemand, ...] = ()
     source: Source = field(default_factory=Source)
 
     @property
@@ -217,6 +262,8 @@ SHEET_RECORDS: dict[str, tuple[str, type]] = {
     "Countries": ("countries", CountryBound),
     "Contributors": ("contributors", Contributor),
     "Permissions": ("permissions", Permission),
+    "Scenarios": ("scenarios", ScenarioCase),
+    "ScenarioDemand": ("scenario_demand", ScenarioDemand),
 }
 
 

@@ -180,6 +180,10 @@ SETTINGS: tuple[Setting, ...] = (
             "no contributor carries more per share than it must; none: whatever split the "
             "solver found. The plan and its cost are the same either way.",
             choices=("proportional", "none")),
+    Setting("later_cost_factor", "number", 1.25, "",
+            "With a Scenarios sheet: site and module costs of what is opened only after "
+            "the future is known are multiplied by this (building in a hurry costs more). "
+            "1 = no dearer later.", lower=1),
     Setting("time_limit_seconds", "number", 600.0, "seconds", "Solver wall-clock limit.",
             lower=0, lower_strict=True),
     Setting("mip_gap", "number", 0.0001, "share",
@@ -308,6 +312,39 @@ SHEETS: tuple[Sheet, ...] = (
         Column("max_staff", "number", unit="personnel", lower=0,
                description="Cap on the contributor's personnel in this country; blank = none."),
     ), key=("contributor_id", "country"), required_with="Contributors"),
+    Sheet("Scenarios", False,
+          "The futures a plan made now must hold in. With rows here hubopt chooses what "
+          "to build now so that the expected cost over these futures is least, and what "
+          "each future then adds. The probabilities are the planner's judgement, not "
+          "hubopt's: try others with hubopt posture-sweep.", (
+        Column("scenario", "id", True, description="Unique scenario name, e.g. ceasefire."),
+        Column("probability", "number", True, unit="share", lower=0, upper=1,
+               description="How likely this future is, 0-1; the column must sum to 1."),
+        Column("ceasefire", YES_NO,
+               description="Whether a ceasefire holds in this future (sites and sectors "
+               "that need one are usable only then); blank = the Settings value."),
+        Column("demand_factor", "number", default=1.0, lower=0,
+               description="Multiplies every Demand quantity in this future (e.g. 2 for a "
+               "force twice as large); ScenarioDemand rows replace single quantities."),
+        Column("lost_sites", "text",
+               description="Sites that cannot be used in this future (e.g. struck), as "
+               "site ids separated by commas; what was built there now is paid and serves "
+               "nothing. Blank = none."),
+        Column("description", "text", description="Free text."),
+    ), key=("scenario",)),
+    Sheet("ScenarioDemand", False,
+          "Demand quantities that differ in one scenario: each row replaces that Demand "
+          "row's quantity in that scenario (demand_factor does not apply to it); a sector "
+          "and service with no Demand row adds one (priority 1, no max_hours).", (
+        Column("scenario", "id", True, ref=("Scenarios", "scenario"),
+               description="A scenario from Scenarios."),
+        Column("sector_id", "id", True, ref=("Sectors", "sector_id"),
+               description="A sector from Sectors."),
+        Column("service", "id", True, ref=("Services", "service_id"),
+               description="A service from Services."),
+        Column("quantity", "number", True, unit="units/period", lower=0,
+               description="The demand in this scenario."),
+    ), key=("scenario", "sector_id", "service")),
 )
 
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}

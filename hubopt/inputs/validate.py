@@ -13,7 +13,9 @@ every problem at once (SPEC §2). Rules, in order:
 7. cross-field rules: min ≤ max bounds, unknown country codes (an error where
    permissions or site counts use them: Sites, Permissions, Countries; a warning
    in Sectors), contributors that can neither staff nor fund anywhere (warning),
-   sites that can never open (warning).
+   sites that can never open (warning);
+8. scenarios (SPEC §2.11–2.12): probabilities summing to 1, lost sites that exist,
+   ScenarioDemand only with Scenarios, and no Resilience combined with them.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 
 from ..errors import InputError, Issue, UsageError, did_you_mean
 from .cells import CellProblem, is_blank, parse, show
-from .instance import SHEET_RECORDS, Scenario, Settings, Source
+from .instance import SHEET_RECORDS, Scenario, Settings, Source, split_ids
 from .reader import RawTable, RawWorkbook
 from .schema import SETTINGS_BY_KEY, SHEETS, Sheet, load_countries
 
@@ -62,6 +64,7 @@ def validate(raw: RawWorkbook, overrides: Mapping[str, str] | None = None) -> Va
     _check_countries(tables, records, issues)
     _check_contributors_can_act(settings, tables, records, issues)
     _check_sites_can_open(tables, records, issues)
+    _check_scenarios(settings, tables, records, partial, issues)
 
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity != "error"]
@@ -358,6 +361,68 @@ def _check_sites_can_open(tables: dict[str, RawTable], records: dict[str, list[R
             issues.append(Issue(severity, f"{tables['Sites'].title} row {record['row']}",
                                 f"site '{record['site_id']}' has no HubOptions rows, so it can "
                                 "never open.", "Add its modules to HubOptions."))
+
+
+# -- 8: scenarios (SPEC §2.11, §2.12, §3.5) -------------------------------------------
+
+PROBABILITY_TOLERANCE = 1e-6   # |Σ probability − 1| allowed (SPEC §2.11)
+
+
+def _check_scenarios(settings: Settings, tables: dict[str, RawTable],
+                     records: dict[str, list[Record]], partial: dict[str, list[Record]],
+                     issues: list[Issue]) -> None:
+    scenarios = tables.get("Scenarios")
+    demand = tables.get("ScenarioDemand")
+    if demand is not None and demand.rows and (scenarios is None or not scenarios.rows):
+        issues.append(Issue(
+            "error", demand.title, "has rows but there is no Scenarios sheet with rows: "
+            "these quantities belong to no scenario.",
+            "Add the scenarios to a Scenarios sheet (scenario, probability, ...) or delete "
+            "the ScenarioDemand rows."))
+    if scenarios is None or "Scenarios" not in partial or not scenarios.rows:
+        return
+    rows = partial["Scenarios"]
+    if settings.resilience > 0:
+        issues.append(Issue(
+            "error", _setting_cell(tables, "resilience"),
+            f"resilience = {settings.resilience:g} cannot be combined with the Scenarios "
+            f"sheet ({len(rows)} scenario(s)): the posture across scenarios (SPEC §3.5) "
+            "has no loss cases.",
+            "Set resilience to 0 (or blank) to plan across scenarios, or delete the "
+            "Scenarios rows to plan with resilience; a struck hub can be a scenario's "
+            "lost_sites."))
+    if not any(r.get("_bad") for r in rows):
+        total = sum(r["probability"] for r in rows)
+        if abs(total - 1.0) > PROBABILITY_TOLERANCE:
+            first = scenarios.cell("probability", rows[0]["row"])
+            last = scenarios.cell("probability", rows[-1]["row"]).split("!")[1]
+            issues.append(Issue(
+                "error", f"{first}:{last}",
+                f"probability: the scenarios' probabilities sum to {total:.6g}, not 1.",
+                "Give each future its probability so that the column sums to 1 (e.g. "
+                "0.5, 0.3, 0.2)."))
+    known = {r.get("site_id") for r in partial.get("Sites", [])} - {None}
+    if "Sites" not in partial:
+        return   # the Sites sheet or a column is missing, reported already
+    for record in records.get("Scenarios", []):
+        for site in split_ids(record["lost_sites"]):
+            if site not in known:
+                issues.append(Issue(
+                    "error", scenarios.cell("lost_sites", record["row"]),
+                    f"lost_sites: '{site}' is not a site_id in Sites.",
+                    (did_you_mean(site, known) + " List site ids from Sites, separated by "
+                     "commas.").strip()))
+
+
+def _setting_cell(tables: dict[str, RawTable], key: str) -> str:
+    """The Settings value cell of ``key`` (e.g. Settings!B7), or "Settings" when the
+    key has no row (then it came from a default or --set)."""
+    table = tables.get("Settings")
+    if table is not None and "key" in table.columns and "value" in table.columns:
+        for row_number, row in table.rows:
+            if str(table.value(row, "key") or "").strip().lower() == key:
+                return table.cell("value", row_number)
+    return f"Settings {key}"
 
 
 # -- building the scenario ------------------------------------------------------------

@@ -135,36 +135,51 @@ def build_model(network: Network, previous_plan: Iterable[ModuleKey] = (), *,
 def _build(network: Network, previous_plan: Iterable[ModuleKey], elastic: bool,
            aggregate_capacity: bool, strong_link: bool, losses):
     model = pyo.ConcreteModel(name="hubopt_elastic" if elastic else "hubopt")
-    model.network = network  # kept for result extraction; not a Pyomo component
-    model.elastic = elastic
-    model.slack_families = {}
-    add_variables(model, network)
-    add_cost_expressions(model, network, set(previous_plan))
-    cost = (model.hub_cost + model.transport_cost + model.time_cost + model.risk_cost
-            + model.stability_cost)
-    if not elastic:
-        model.objective = pyo.Objective(expr=cost, sense=pyo.minimize)
-    add_demand(model, network)
-    add_capacity(model, network)
-    if aggregate_capacity and not elastic:
-        add_aggregate_capacity(model, network)
-    add_one_size(model, network)
-    add_site_link(model, network)
-    model.strong_link_omitted = not strong_link
-    if strong_link:
-        add_strong_link(model, network)
-    add_single_sourcing(model, network)
-    add_status_open(model, network)
-    add_site_counts(model, network)
-    add_budget(model, network)
-    add_redundancy(model, network)
-    add_staffing(model, network)
-    add_funding(model, network)
-    add_site_share(model, network)
-    add_resilience(model, network, losses)
+    add_families(model, network, previous_plan, elastic=elastic,
+                 aggregate_capacity=aggregate_capacity, strong_link=strong_link,
+                 losses=losses)
     if elastic:
         model.objective = pyo.Objective(expr=slack_total(model), sense=pyo.minimize)
+    else:
+        model.objective = pyo.Objective(expr=plan_cost(model), sense=pyo.minimize)
     return model
+
+
+def plan_cost(block):
+    """The §3 objective of one plan: hub, transport, time, risk and stability cost."""
+    return (block.hub_cost + block.transport_cost + block.time_cost + block.risk_cost
+            + block.stability_cost)
+
+
+def add_families(block, network: Network, previous_plan: Iterable[ModuleKey] = (), *,
+                 elastic: bool = False, aggregate_capacity: bool = True,
+                 strong_link: bool = True, losses=None) -> None:
+    """Every variable, cost expression and constraint family of SPEC §3 over
+    ``network``, on ``block`` (the model itself, or one scenario's block of the
+    posture model, :mod:`hubopt.model.posture`); no objective."""
+    block.network = network  # kept for result extraction; not a Pyomo component
+    block.elastic = elastic
+    block.slack_families = {}
+    add_variables(block, network)
+    add_cost_expressions(block, network, set(previous_plan))
+    add_demand(block, network)
+    add_capacity(block, network)
+    if aggregate_capacity and not elastic:
+        add_aggregate_capacity(block, network)
+    add_one_size(block, network)
+    add_site_link(block, network)
+    block.strong_link_omitted = not strong_link
+    if strong_link:
+        add_strong_link(block, network)
+    add_single_sourcing(block, network)
+    add_status_open(block, network)
+    add_site_counts(block, network)
+    add_budget(block, network)
+    add_redundancy(block, network)
+    add_staffing(block, network)
+    add_funding(block, network)
+    add_site_share(block, network)
+    add_resilience(block, network, losses)
 
 
 # -- elastic slacks (SPEC §3.4) ---------------------------------------------------------

@@ -285,6 +285,40 @@ class Session:
                 self.highs.changeColBounds(j, self.compiled.col_lower[j],
                                            self.compiled.col_upper[j])
 
+    @contextmanager
+    def fixed(self, values: Mapping[Any, float]) -> Iterator[None]:
+        """Temporarily fix each variable of ``values`` (Pyomo variable → value) at its
+        value, in one HiGHS call; the bounds as compiled come back afterwards.
+        Variables that are not columns (in no row nor the objective) are skipped."""
+        if self._columns is None:
+            self._columns = self.compiled.column_positions()
+        pairs = sorted((self._columns[id(var)], float(value)) for var, value in values.items()
+                       if id(var) in self._columns)
+        index = np.array([j for j, _ in pairs], dtype=np.int32)
+        value = np.array([v for _, v in pairs], dtype=np.double)
+        try:
+            if len(index):
+                self.highs.changeColsBounds(len(index), index, value, value)
+            yield
+        finally:
+            if len(index):
+                self.highs.changeColsBounds(len(index), index,
+                                            self.compiled.col_lower[index].astype(np.double),
+                                            self.compiled.col_upper[index].astype(np.double))
+
+    @contextmanager
+    def dropped(self, rows: Iterable[Row]) -> Iterator[None]:
+        """Temporarily drop ``rows`` (bounds −inf..inf); their bounds come back after."""
+        rows = [self.row(row) for row in rows]
+        old = [(self._row_lower[i], self._row_upper[i]) for i in rows]
+        try:
+            for i in rows:
+                self.set_row_bounds(i, -math.inf, math.inf)
+            yield
+        finally:
+            for i, bounds in zip(rows, old, strict=True):
+                self.set_row_bounds(i, *bounds)
+
     def row(self, row: Row) -> int:
         """The row number of a constraint of the model (or a number from add_row)."""
         if isinstance(row, int | np.integer):

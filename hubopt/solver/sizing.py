@@ -134,6 +134,32 @@ def check_memory_budget(network: Network, budget_mb: float | None, *,
     return size
 
 
+def check_posture_memory(now: Network, cases: list[Network], budget_mb: float | None
+                         ) -> ModelSize:
+    """The size of the posture model (SPEC §3.5): every scenario's §3 model with all
+    its strong_link rows, stage 1 (a site and module variable and three rows per
+    stage-1 module) and the links (one row of two nonzeros per stage-1 site and module
+    of each scenario); InputError past ``budget_mb`` as :func:`check_memory_budget`."""
+    sizes = [model_size(network) for network in cases]
+    stage = len(now.sites) + len(now.modules)
+    links = len(cases) * stage
+    size = ModelSize(sum(s.variables for s in sizes) + stage,
+                     sum(s.rows for s in sizes) + 3 * len(now.modules) + links,
+                     sum(s.nonzeros for s in sizes) + 6 * len(now.modules) + 2 * links)
+    if budget_mb is not None and size.megabytes > budget_mb:
+        raise InputError([Issue(
+            "error", "model size",
+            f"the posture model over {len(cases)} scenarios would have {size.variables:,} "
+            f"variables, {size.rows:,} constraints and {size.nonzeros:,} nonzeros and need "
+            f"about {size.megabytes:,.0f} MB, above the memory budget of {budget_mb:,.0f} MB; "
+            "nothing was built.",
+            "Fewer scenarios (merge similar futures), fewer usable links (max_hours, "
+            "allowed = no, missing_routes = forbid), or raise the budget with "
+            f"--max-memory-mb {int(size.megabytes * 1.2) + 1} on a machine that has the "
+            "memory.")])
+    return size
+
+
 def _contributor_pairs(network: Network) -> int:
     """Upper bound on |CS| + |CF|: every contributor with a permission in a site's country."""
     per_country: dict[str, int] = {}
