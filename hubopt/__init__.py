@@ -5,7 +5,17 @@
     hubopt.write_result(plan, "outputs/example_result.xlsx")
 """
 
-from .api import ShortList, alternatives, load_scenario, read_scenario, solve, write_lp
+from .api import (
+    Posture,
+    ShortList,
+    alternatives,
+    load_scenario,
+    posture,
+    read_scenario,
+    scenario_named,
+    solve,
+    write_lp,
+)
 from .errors import HuboptError, InputError, Issue, OutputError, SolverError, UsageError
 from .inputs.guard import Limits
 from .inputs.instance import (
@@ -16,6 +26,8 @@ from .inputs.instance import (
                        Permission,
                        Route,
                        Scenario,
+                       ScenarioCase,
+                       ScenarioDemand,
                        Sector,
                        Service,
                        Settings,
@@ -29,8 +41,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Contributor", "CountryBound", "Demand", "HubOption", "HuboptError", "InputError", "Issue",
-    "Limits", "OutputError", "Permission", "Plan", "PreviousPlan", "Route", "Scenario", "Sector",
+    "Limits", "OutputError", "Permission", "Plan", "Posture", "PreviousPlan", "Route",
+    "Scenario", "ScenarioCase", "ScenarioDemand", "Sector",
     "Service", "Settings", "ShortList", "Site", "SolverError", "UsageError", "alternatives",
-    "load_scenario",
-    "read_previous_plan", "read_scenario", "solve", "write_lp", "write_result",
+    "load_scenario", "posture",
+    "read_previous_plan", "read_scenario", "scenario_named", "solve", "write_lp", "write_result",
 ]

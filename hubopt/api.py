@@ -9,6 +9,8 @@ The CLI is a thin shell over these functions::
     hubopt.write_result(plan, "outputs/example_result.xlsx")
     short = hubopt.alternatives(scenario, n=4, slack=0.05)   # SPEC §3.6
     [a.objective for a in short.plans]
+    hedge = hubopt.posture(hubopt.read_scenario("inputs/posture.xlsx"))   # SPEC §3.5
+    hedge.now, hedge.objective, hedge.evpi, hedge.vss
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .studies.alternatives import ShortList, alternatives
 from .studies.burden import share_burden
 from .studies.changes import plan_changes
 from .studies.diagnosis import diagnose
+from .studies.posture import Posture, solve_posture
 from .studies.stress import resilience_table, stress_test
 
 log = logging.getLogger("hubopt")
@@ -253,6 +256,45 @@ def _fmt_gap(value: float | None) -> str:
     return "none" if value is None else f"{value:.4%}"
 
 
+def posture(scenario: Scenario, *, time_limit: float | None = None,
+            mip_gap: float | None = None, threads: int | None = None, verbose: bool = False,
+            previous_plan: PreviousPlan | Iterable[ModuleKey] = (),
+            warnings: Iterable[Issue] = (),
+            memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB) -> Posture:
+    """What to build now across the scenario's Scenarios (SPEC §3.5): the posture (RP),
+    each scenario's own optimum (WS_ω), the regret table, EVPI and VSS
+    (:mod:`hubopt.studies.posture`). Options as for :func:`solve`; ``time_limit`` is
+    per solve (the posture makes 1 + |Ω| + |Ω|·(|Ω| + 1) of them at most)."""
+    if not scenario.scenarios:
+        raise ValueError("posture needs a scenario with Scenarios rows (SPEC §2.11)")
+    previous = previous_plan if isinstance(previous_plan, PreviousPlan) \
+        else PreviousPlan.of_modules(previous_plan)
+    options = SolveOptions.of(scenario.settings, time_limit=time_limit, mip_gap=mip_gap,
+                              threads=threads, verbose=verbose,
+                              memory_limit_mb=memory_budget_mb)
+    result = solve_posture(scenario, options, tuple(previous.keys), list(warnings))
+    return replace(result, run=run_record(scenario, {
+        **result.run, "time_limit_seconds": options.time_limit,
+        "mip_gap_requested": options.mip_gap,
+        **({"previous_plan": previous.source, "previous_modules": len(previous.keys)}
+           if previous.keys else {})}))
+
+
+def scenario_named(scenario: Scenario, name: str) -> Scenario:
+    """One row of the Scenarios sheet as a plain scenario (``solve --scenario NAME``):
+    its ceasefire, quantities and lost sites (:func:`hubopt.model.posture.scenario_alone`).
+    UsageError naming the scenarios there are when ``name`` is not one."""
+    from .errors import UsageError
+    from .model.posture import scenario_alone
+
+    for case in scenario.scenarios:
+        if case.scenario == name:
+            return scenario_alone(scenario, case)
+    known = ", ".join(c.scenario for c in scenario.scenarios) or "none (no Scenarios rows)"
+    raise UsageError(f"--scenario {name}: no such scenario in the Scenarios sheet; "
+                     f"there are: {known}.")
+
+
 def write_lp(scenario: Scenario, path: str | Path,
              previous_plan: Iterable[ModuleKey] = (),
              memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB, *,
@@ -268,4 +310,5 @@ def write_lp(scenario: Scenario, path: str | Path,
     return path
 
 
-__all__ = ["ShortList", "alternatives", "load_scenario", "read_scenario", "solve", "write_lp"]
+__all__ = ["Posture", "ShortList", "alternatives", "load_scenario", "posture", "read_scenario",
+           "scenario_named", "solve", "write_lp"]

@@ -32,6 +32,7 @@ from .errors import (
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_LOCKED,
+    EXIT_NO_SOLUTION,
     EXIT_OK,
     EXIT_USAGE,
     STATUS_EXIT,
@@ -152,21 +153,25 @@ def template(path: Path, force: bool) -> None:
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @_FORCE
-def example(path: Path, force: bool) -> None:
+@click.option("--scenarios", is_flag=True,
+              help="With three scenarios (a ceasefire, none, none with the Rzeszów hub "
+                   "struck): solving it gives the posture, what to build now.")
+def example(path: Path, force: bool, scenarios: bool) -> None:
     """Write the bundled example scenario to PATH (.xlsx; an existing file only with
     --force)."""
     def action() -> int:
         _new_workbook_path(path, force)
-        _write_example(path)
-        click.echo(f"Wrote the example scenario to {path}")
+        _write_example(path, scenarios)
+        click.echo(f"Wrote the example scenario{' with three scenarios' if scenarios else ''}"
+                   f" to {path}")
         return EXIT_OK
     _run(action, verbose=False)
 
 
-def _write_example(path: Path) -> None:
-    from .inputs.example import example_scenario
+def _write_example(path: Path, scenarios: bool = False) -> None:
+    from .inputs.example import example_posture_scenario, example_scenario
     from .inputs.template import write_input_workbook
-    write_input_workbook(path, example_scenario())
+    write_input_workbook(path, example_posture_scenario() if scenarios else example_scenario())
 
 
 _MAX_MEMORY_MB = click.option(
@@ -246,6 +251,9 @@ def validate(file: Path, sets: tuple[str, ...], max_input_mb: float | None, quie
               show_default=True,
               help="With Settings resilience: add only the loss cases the plan needs, round "
                    "by round (lazy), or build every one up front (full; same plan, slower).")
+@click.option("--scenario", "scenario_name", metavar="NAME",
+              help="With a Scenarios sheet: solve this scenario alone as a plain plan "
+                   "(its ceasefire, demand and lost sites) instead of the posture.")
 @_MAX_INPUT_MB
 @_MAX_MEMORY_MB
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
@@ -253,11 +261,13 @@ def validate(file: Path, sets: tuple[str, ...], max_input_mb: float | None, quie
 def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: float | None,
           mip_gap: float | None, previous: Path | None, sets: tuple[str, ...], explain: bool,
           explain_time: float, explain_candidates: int, loss_cases: str,
-          max_input_mb: float | None, max_memory_mb: float, quiet: bool,
-          verbose: bool) -> None:
+          scenario_name: str | None, max_input_mb: float | None, max_memory_mb: float,
+          quiet: bool, verbose: bool) -> None:
     """Validate and solve FILE and write the result workbook.
 
-    Without FILE the bundled example scenario is solved.
+    Without FILE the bundled example scenario is solved. With a Scenarios sheet the
+    posture across its scenarios is solved (SPEC §3.5): what to build now, what
+    each scenario adds, and what hedging is worth (--scenario NAME: one alone).
     """
     _setup_logging(quiet, verbose)
 
@@ -276,7 +286,16 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
         _print_issues(validated.warnings, f"{len(validated.warnings)} warning(s) in the input; "
                       "each may change the plan:")
         previous_plan = read_previous_plan(previous) if previous is not None else ()
-        plan = api.solve(validated.scenario, time_limit=time_limit, mip_gap=mip_gap,
+        scenario = validated.scenario
+        if scenario_name is not None:
+            scenario = api.scenario_named(scenario, scenario_name)
+        elif scenario.scenarios:
+            if explain:
+                raise UsageError("--explain explains one plan: add --scenario NAME to "
+                                 "explain one scenario's plan.")
+            return _solve_posture(scenario, target, as_json, time_limit, mip_gap, verbose,
+                                  previous_plan, validated.warnings, max_memory_mb)
+        plan = api.solve(scenario, time_limit=time_limit, mip_gap=mip_gap,
                          verbose=verbose, previous_plan=previous_plan,
                          warnings=validated.warnings, memory_budget_mb=max_memory_mb,
                          loss_cases=loss_cases)
@@ -301,6 +320,57 @@ def solve(file: Path | None, output: Path | None, as_json: bool, time_limit: flo
                 click.echo(f"  {line}")
         return STATUS_EXIT[plan.status]
     _run(action, verbose, solves=True)
+
+
+def _solve_posture(scenario, target: Path, as_json: bool, time_limit: float | None,
+                   mip_gap: float | None, verbose: bool, previous_plan, warnings,
+                   max_memory_mb: float) -> int:
+    """``solve`` with a Scenarios sheet: the posture, its workbook and its report."""
+    from .studies.posture_book import best_bet, module_text, posture_json, write_posture
+
+    posture = api.posture(scenario, time_limit=time_limit, mip_gap=mip_gap, verbose=verbose,
+                          previous_plan=previous_plan, warnings=warnings,
+                          memory_budget_mb=max_memory_mb)
+    if posture.has_plan or posture.status == "infeasible":
+        write_posture(posture, target)
+        log.info("write: %s", target)
+    if as_json:
+        click.echo(json.dumps(posture_json(posture, target)))
+    if posture.diagnosis:
+        click.echo("No posture holds in every scenario:", err=True)
+        for number, issue in enumerate(posture.diagnosis[:SHOWN_FINDINGS], start=1):
+            click.echo(f"  {number}. {issue}", err=True)
+    if not posture.has_plan:
+        if not as_json:
+            click.echo(f"{scenario.name}: no posture ({posture.status})"
+                       + (f"; diagnosis written to {target}" if posture.diagnosis else ""))
+        return EXIT_INFEASIBLE if posture.status == "infeasible" else EXIT_NO_SOLUTION
+    if not as_json:
+        note = "" if posture.status == "optimal" else \
+            f" ({_STOPPED.get(posture.status, posture.status)}, gap {posture.gap:.2%})"
+        click.echo(f"{scenario.name}: posture over {len(posture.cases)} scenarios, "
+                   f"{posture.status}{note}")
+        click.echo(f"  build now: {module_text(posture.now) or 'nothing'} "
+                   f"({posture.now_cost:,.0f} a year)")
+        click.echo(f"  expected cost {posture.objective:,.0f}; knowing the future would save "
+                   f"at most {posture.evpi:,.0f} (EVPI)" if posture.evpi is not None else
+                   f"  expected cost {posture.objective:,.0f}")
+        vss, bet = posture.vss, best_bet(posture)
+        if vss is not None and math.isfinite(vss):
+            click.echo(f"  hedging saves {vss:,.0f} a year against the best single bet, "
+                       f"building now for '{bet}' (VSS)")
+        elif vss is not None:
+            click.echo("  every single-scenario bet leaves some scenario without a plan: "
+                       "only the hedge holds in all of them")
+        for case in posture.cases:
+            cost = "no plan" if case.cost is None else f"{case.cost:,.0f}"
+            click.echo(f"  if {case.name} (p {case.probability:.0%}): {cost}, adds "
+                       f"{len(case.added)} module(s)"
+                       + (f", loses {len(case.lost)} built now" if case.lost else ""))
+        if posture.run.get("unproven_solves"):
+            click.echo(f"  not proven within the time limit: {posture.run['unproven_solves']}")
+        click.echo(f"  result: {target}")
+    return EXIT_OK
 
 
 def _report(plan: Plan, as_json: bool) -> None:

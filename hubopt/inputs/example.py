@@ -35,6 +35,8 @@ from .instance import (
     Permission,
     Route,
     Scenario,
+    ScenarioCase,
+    ScenarioDemand,
     Sector,
     Service,
     Settings,
@@ -209,6 +211,46 @@ def example_scenario() -> Scenario:
         permissions=tuple(Permission(cid, country, staff, fund, _real(max_staff))
                           for cid, country, staff, fund, max_staff in _PERMISSIONS),
     )
+
+
+# The three futures of the posture example (SPEC §3.5): scenario, probability,
+# ceasefire, demand_factor, lost_sites, description. The probabilities are
+# illustrative: the planner's judgement, not a forecast.
+_SCENARIOS = (
+    ("ceasefire", 0.3, True, 1.0, None,
+     "A ceasefire holds: the force deploys in Ukraine, Ukrainian sites open, the monitoring "
+     "zones need support and the eastern sectors need more."),
+    ("no_ceasefire", 0.5, False, 1.0, None,
+     "No ceasefire: support from allied countries only, today's demand."),
+    ("strike", 0.2, False, 1.0, "RZE",
+     "No ceasefire, and the Rzeszów hub near the Ukrainian border is struck (a missile hit "
+     "energy infrastructure near Lviv, under 100 km from the Polish border)."),
+)
+
+# scenario, sector_id, service, quantity [units/period]: the ceasefire's larger eastern needs
+_SCENARIO_DEMAND = (
+    ("ceasefire", "KHA", "maintenance", 5_000),
+    ("ceasefire", "KRA", "maintenance", 5_500),
+    ("ceasefire", "KHA", "storage", 450),
+    ("ceasefire", "KRA", "storage", 500),
+)
+
+
+def example_posture_scenario() -> Scenario:
+    """The bundled example with three scenarios (``hubopt example --scenarios``): a
+    ceasefire that holds, none, and none with the Rzeszów hub struck. Solving it gives
+    the posture of SPEC §3.5: what to build now in Poland, Romania or Slovakia."""
+    from dataclasses import replace
+
+    base = example_scenario()
+    return replace(
+        base,
+        settings=base.settings.updated(scenario_name="Paris declaration hubs, three futures "
+                                       "(illustrative)", later_cost_factor=1.25),
+        scenarios=tuple(ScenarioCase(name, p, ceasefire, factor, lost, text)
+                        for name, p, ceasefire, factor, lost, text in _SCENARIOS),
+        scenario_demand=tuple(ScenarioDemand(name, sector, service, float(quantity))
+                              for name, sector, service, quantity in _SCENARIO_DEMAND))
 
 
 def _settings() -> Settings:

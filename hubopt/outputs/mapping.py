@@ -276,16 +276,23 @@ def _sites(ax, projection: geo.Conic, data: MapData, colours: dict[str, str],
         ring = dict(facecolor="none", edgecolor=cmap(norm(0.15 + 0.85 * threat)),
                     zorder=4)
         if len(modules):
-            ax.add_patch(Circle((x, y), unit * 1.22, linewidth=3.2, **ring))
+            # a posture's map (SPEC §3.5) marks modules built only later: dashed ring
+            # when the whole site is built later, hatched wedges for its later modules
+            later = modules["built"].eq("later") if "built" in modules else None
+            dashed = later is not None and bool(later.all())
+            ax.add_patch(Circle((x, y), unit * 1.22, linewidth=3.2,
+                                linestyle=(0, (2, 1.5)) if dashed else "solid", **ring))
             ax.add_patch(Circle((x, y), unit * 1.05, facecolor="white", edgecolor="none",
                                 alpha=0.85, zorder=4.1))
             step = 360.0 / len(modules)
             for i, module in enumerate(modules.sort_values("service").itertuples(index=False)):
                 size = module.capacity / largest[module.service]
+                added = getattr(module, "built", "now") == "later"
                 ax.add_patch(Wedge((x, y), unit * (0.45 + 0.55 * math.sqrt(size)),
                                    90 + i * step, 90 + (i + 1) * step,
                                    facecolor=colours[module.service], edgecolor="white",
-                                   linewidth=0.6, zorder=5))
+                                   linewidth=0.6, zorder=5, hatch="////" if added else None,
+                                   alpha=0.55 if added else 1.0))
             ax.text(x + unit * 1.45, y + unit * 0.6, row.name or row.id, fontsize=8.5,
                     fontweight="bold", color="#1a1a1a", ha="left", va="bottom", zorder=7,
                     clip_on=True, path_effects=[withStroke(linewidth=2.5, foreground="white")])

@@ -47,7 +47,7 @@ from .burden import share_burden
 
 log = logging.getLogger("hubopt")
 
-HEDGE = "hedge"   # the regret table's row of the posture's own "now" choice
+HEDGE = ""   # the regret table's row of the posture's own "now" choice (no id is blank)
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ def _solve(session: Session, model, future: Futures, options: SolveOptions) -> P
             if stop_requested():
                 break
             cost, plan = _cost_if(session, model, future, name, chosen, rp_values,
-                                  solves, f"{row} now, {name} happens",
+                                  solves, f"{row or 'hedge'} now, {name} happens",
                                   keep_plan=row == HEDGE)
             cells[row][name] = cost
             if row == HEDGE:
