@@ -36,7 +36,7 @@ from .solver.guard import stop_requested
 from .solver.highs_log import search_milestones
 from .solver.outcome import STOP_REASONS, SolveOutcome
 from .solver.session import Session, SolveOptions, open_session
-from .solver.sizing import DEFAULT_MEMORY_BUDGET_MB, check_memory_budget
+from .solver.sizing import DEFAULT_MEMORY_BUDGET_MB, check_memory_budget, check_posture_memory
 from .studies.alternatives import ShortList, alternatives
 from .studies.burden import share_burden
 from .studies.changes import plan_changes
@@ -301,8 +301,16 @@ def write_lp(scenario: Scenario, path: str | Path,
              elastic: bool = False) -> Path:
     """Write the scenario's model as a CPLEX LP file with readable names
     (e.g. ``capacity(A_goods)``), for review and for other solvers; with
-    ``elastic`` the elastic model of the diagnosis (SPEC §3.4)."""
+    ``elastic`` the elastic model of the diagnosis (SPEC §3.4). A scenario with
+    Scenarios gets the posture model of SPEC §3.5."""
     path = Path(path)
+    if scenario.scenarios and not elastic:
+        from .model.posture import build_posture_model, futures
+        future = futures(scenario)
+        check_posture_memory(future.now, list(future.cases.values()), memory_budget_mb)
+        model = build_posture_model(future, previous_plan)
+        model.write(str(path), io_options={"symbolic_solver_labels": True})
+        return path
     network = build_network(scenario)
     check_memory_budget(network, memory_budget_mb)
     model = build_model(network, previous_plan, elastic=elastic)

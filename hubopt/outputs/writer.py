@@ -51,6 +51,7 @@ COLUMN_FORMATS: dict[str, tuple[str, str | None]] = {
     "used": ("used [units/period]", _UNITS),
     "utilisation": ("utilisation", "0.0%"),
     "fixed_cost": ("fixed_cost [currency/year]", _MONEY),
+    "site_cost": ("site_cost [currency/year]", _MONEY),
     "staff": ("staff [personnel]", _UNITS),
     "quantity": ("quantity [units/period]", _UNITS),
     "served": ("served [units/period]", _UNITS),

@@ -164,7 +164,7 @@ class Session:
         return self.run(start, time_limit=time_limit)
 
     def run(self, start: Mapping[Any, float] | None = None, *,
-            time_limit: float | None = None) -> SolveOutcome:
+            time_limit: float | None = None, _retried: bool = False) -> SolveOutcome:
         """One HiGHS run of the model as it now stands (see :meth:`solve`), within
         ``time_limit`` seconds (default: the options' limit, less the time spent
         preparing on the first run) and what is left of the deadline."""
@@ -194,6 +194,20 @@ class Session:
         seconds = time.perf_counter() - begin
         outcome, values = classify(self.highs, text, seconds=seconds + spent,
                                    stopped_by=report.stopped_by)
+        if values is not None and not self._agrees(outcome.objective, values):
+            # HiGHS can report a re-solve's optimum while handing back the columns of an
+            # earlier solution (seen after a MIP start, when the changed model's MIP was
+            # solved at the root): the plan would not be the one whose cost is reported.
+            # Clear HiGHS's solution and run again from scratch, once.
+            if _retried:
+                raise SolverError(f"HiGHS reported objective {outcome.objective} for a "
+                                  "solution that does not have it, twice")
+            log.debug("run: the solution returned does not have the objective reported "
+                      "(%s); solving again from scratch", outcome.objective)
+            self.solves += 1
+            self.seconds += seconds
+            self.highs.clearSolver()
+            return self.run(None, time_limit=time_limit, _retried=True)
         if values is not None:
             self._values = np.asarray(values)
             for var, value in zip(self.compiled.columns, values, strict=True):
@@ -203,6 +217,14 @@ class Session:
         return replace(outcome, links=self.links if first else None,
                        highs_options=self.highs_options, peak_memory_mb=report.peak_mb,
                        start=read_start_report(text, len(start)) if start else None)
+
+    def _agrees(self, objective: float | None, values) -> bool:
+        """Whether ``values`` have the reported ``objective`` under the objective HiGHS
+        holds (relative 1e-7, or 1e-6 absolute near 0)."""
+        if objective is None:
+            return True
+        own = float(self._cost @ np.asarray(values, dtype=float)) + self._offset
+        return abs(own - objective) <= 1e-7 * max(1.0, abs(objective)) + 1e-6
 
     @contextmanager
     def option(self, name: str, value: Any) -> Iterator[None]:

@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from ..files.printing import WRAP
 from ..files.xlsx import save_atomically
@@ -136,7 +137,7 @@ POSTURE_HEADERS = {
     "probability": ("probability", _SHARE), "cost": ("cost [currency/year]", _MONEY),
     "ws": ("ws: its own optimum [currency/year]", _MONEY),
     "regret": ("regret: cost − ws [currency/year]", _MONEY),
-    "demand_factor": ("demand_factor", "0.00"),
+    "demand_factor": ("demand_factor", "0.00"), "lost_sites": ("lost_sites", None),
     "added": ("added there (modules)", None),
     "lost": ("built now, lost there (modules)", None),
     "ws_builds_now": ("planned alone, it builds now", None),
@@ -190,7 +191,7 @@ def _summary_sheet(book, summary: dict[str, Any]) -> None:
         put(sheet, row, 2, value, SUMMARY_FORMATS.get(key, summary_format(key)))
         put(sheet, row, 3, SUMMARY_MEANING.get(key, "")).alignment = WRAP
     sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 30
+    sheet.column_dimensions["B"].width = 44
     sheet.column_dimensions["C"].width = 90
 
 
@@ -259,27 +260,41 @@ def scenario_tables(posture: Posture) -> dict[str, pd.DataFrame]:
     return tables
 
 
+# Posture sheet column widths (characters): A holds the scenario or the regret row's
+# label, B-H figures, I-K module lists (wrapped)
+POSTURE_WIDTHS = (34, 14, 14, 14, 14, 16, 16, 16, 32, 26, 44)
+
+
 def _posture_sheet(book, posture: Posture) -> None:
     sheet = book.create_sheet("Posture")
     table = scenario_table(posture)
     columns = list(table.columns)
     header_row(sheet, [POSTURE_HEADERS.get(c, (c, None))[0] for c in columns])
+    for column in range(1, len(columns) + 1):
+        sheet.cell(1, column).alignment = WRAP
     for row, values in enumerate(table.itertuples(index=False, name=None), start=2):
         for column, (name, value) in enumerate(zip(columns, values), start=1):
-            put(sheet, row, column, value, POSTURE_HEADERS.get(name, (name, None))[1])
+            cell = put(sheet, row, column, value, POSTURE_HEADERS.get(name, (name, None))[1])
+            if isinstance(value, str) and len(value) > POSTURE_WIDTHS[column - 1]:
+                cell.alignment = WRAP
     first = len(table) + 4
     title = put(sheet, first - 1, 1, "Regret table: the cost [currency/year] if a scenario "
                 "happens (column) after building now what the row says; 'no plan' = that "
-                "scenario then has no feasible plan. Expected = weighted by the probabilities.")
+                "scenario then has no feasible plan. Expected = weighted by the "
+                "probabilities; above the posture = expected − the posture's expected cost.")
     title.font = Font(bold=True)
     names = [c.name for c in posture.cases]
-    header = ["build now", *[f"{n} happens" for n in names], "expected"]
+    header = ["build now", *[f"{n} happens" for n in names], "expected",
+              "above the posture"]
     for column, text in enumerate(header, start=1):
-        put(sheet, first, column, text).font = Font(bold=True)
+        cell = put(sheet, first, column, text)
+        cell.font, cell.alignment = Font(bold=True), WRAP
     rows = regret_rows(posture)
     for offset, (label, values) in enumerate(rows, start=1):
         put(sheet, first + offset, 1, label)
-        for column, value in enumerate(values, start=2):
+        expected = values[-1]
+        above = NO_PLAN if isinstance(expected, str) else expected - posture.objective
+        for column, value in enumerate([*values, above], start=2):
             put(sheet, first + offset, column, value, _MONEY)
     notes = ["The probabilities are the planner's judgement (Scenarios sheet); "
              "hubopt posture-sweep shows how the 'now' plan changes with them.",
@@ -288,26 +303,26 @@ def _posture_sheet(book, posture: Posture) -> None:
              "the future is known costs that much more."]
     for offset, text in enumerate(notes, start=len(rows) + 2):
         put(sheet, first + offset, 1, text)
-    widths = [34, 12, 10, 14, 18, 20, 22, 22, 40, 40, 40]
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[chr(64 + column)].width = width
-    _expected_chart(sheet, first, rows)
+    for column, width in enumerate(POSTURE_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    _expected_chart(sheet, first, rows, len(header))
 
 
-def _expected_chart(sheet, first: int, rows) -> None:
-    """A bar per "now" choice with a finite expected cost (its last column)."""
+def _expected_chart(sheet, first: int, rows, last_column: int) -> None:
+    """A bar per "now" choice: its expected cost above the posture's (the last column),
+    from 0, so that the bars compare what each bet costs more than the hedge."""
     finite = [i for i, (_, values) in enumerate(rows, start=1)
               if not isinstance(values[-1], str)]
     if not finite or finite != list(range(1, len(finite) + 1)):
         finite = finite[:1]   # the chart needs one contiguous block: the hedge at least
     if not finite:
         return
-    last_column = len(rows[0][1]) + 1
     chart = BarChart()
     chart.type = "bar"
-    chart.title = "Expected cost of each 'now' choice"
+    chart.title = "Expected cost above the posture, per 'now' choice"
     chart.y_axis.title = "currency/year"
     chart.y_axis.number_format = "#,##0"
+    chart.y_axis.scaling.min = 0
     chart.x_axis.scaling.orientation = "maxMin"
     chart.x_axis.delete = False
     chart.y_axis.delete = False
