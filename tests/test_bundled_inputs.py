@@ -3,6 +3,7 @@
 If a test here fails, regenerate them:
 
     hubopt template inputs/template.xlsx --force && hubopt example inputs/example.xlsx --force
+    hubopt example inputs/posture.xlsx --scenarios --force
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from hubopt.inputs.example import example_scenario
+from hubopt.inputs.example import example_posture_scenario, example_scenario
 from hubopt.inputs.template import write_input_workbook
 
 INPUTS = Path(__file__).resolve().parents[1] / "inputs"
@@ -32,7 +33,8 @@ def contents(path: Path) -> dict:
 
 
 @pytest.mark.parametrize(("name", "scenario"), [("template.xlsx", None),
-                                                ("example.xlsx", example_scenario)])
+                                                ("example.xlsx", example_scenario),
+                                                ("posture.xlsx", example_posture_scenario)])
 def test_bundled_workbook_is_current(tmp_path, name, scenario):
     fresh = tmp_path / name
     write_input_workbook(fresh, scenario() if scenario else None)
