@@ -443,6 +443,73 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+@main.command("posture-sweep")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--scenario", "target", required=True, metavar="NAME",
+              help="The scenario whose probability is swept from 0 to 1 (the others "
+                   "scaled in proportion).")
+@click.option("-n", "--points", type=click.IntRange(min=2), default=11, show_default=True,
+              help="Evenly spaced probabilities from 0 to 1 solved first.")
+@click.option("--resolution", type=click.FloatRange(min=0.001, max=0.5), default=0.01,
+              show_default=True, help="How closely each change of the 'now' plan is located.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Sweep workbook [default: outputs/<input name>_sweep.xlsx].")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the sweep as one JSON object on stdout, nothing else.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Solver limit per probability (overrides Settings time_limit_seconds).")
+@click.option("--mip-gap", type=click.FloatRange(min=0), metavar="GAP",
+              help="Relative optimality gap per solve (overrides Settings mip_gap).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a Settings key (repeatable).")
+@_MAX_INPUT_MB
+@_MAX_MEMORY_MB
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Solver output and details on stderr.")
+def posture_sweep(file: Path, target: str, points: int, resolution: float,
+                  output: Path | None, as_json: bool, time_limit: float | None,
+                  mip_gap: float | None, sets: tuple[str, ...], max_input_mb: float | None,
+                  max_memory_mb: float, quiet: bool, verbose: bool) -> None:
+    """How sure must we be of a scenario before we build differently now?
+
+    Re-solves the posture of FILE (which has a Scenarios sheet) with scenario NAME's
+    probability from 0 to 1, and reports the probabilities at which the plan built
+    now changes, in a Sweep sheet with a chart and a Changes sheet.
+    """
+    _setup_logging(quiet, verbose)
+
+    def action() -> int:
+        from .solver.session import SolveOptions
+        from .studies.posture_book import sweep_json, sweep_sentence, write_sweep
+        from .studies.posture_sweep import sweep
+
+        validated = api.load_scenario(file, _parse_sets(sets), _limits(max_input_mb))
+        scenario = validated.scenario
+        if not scenario.scenarios:
+            raise UsageError(f"{file}: no Scenarios rows; posture-sweep needs the scenarios "
+                             "of SPEC §2.11 (see hubopt example --scenarios).")
+        _print_issues(validated.warnings)
+        target_path = _output_path(file, output, "sweep")
+        options = SolveOptions.of(scenario.settings, time_limit=time_limit, mip_gap=mip_gap,
+                                  verbose=verbose, memory_limit_mb=max_memory_mb)
+        result = sweep(scenario, target, options, points=points, resolution=resolution)
+        write_sweep(result, target_path)
+        log.info("write: %s", target_path)
+        if as_json:
+            click.echo(json.dumps(sweep_json(result)))
+            return EXIT_OK
+        click.echo(f"{scenario.name}: {sweep_sentence(result)}")
+        for low, high, before, after in result.changes:
+            gone = sorted(set(before) - set(after))
+            new = sorted(set(after) - set(before))
+            click.echo(f"  {low:.1%}-{high:.1%}: stops building "
+                       f"{', '.join(' '.join(m) for m in gone) or 'nothing'}; starts "
+                       f"{', '.join(' '.join(m) for m in new) or 'nothing'}")
+        click.echo(f"  result: {target_path}")
+        return EXIT_OK
+    _run(action, verbose, solves=True)
+
+
 @main.command("map")
 @click.argument("result", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),

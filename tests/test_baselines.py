@@ -55,12 +55,21 @@ def elastic_every_family():
     return every_family().with_settings(resilience=0.5, max_share_per_site=0.9)
 
 
+def posture():
+    """Two scenarios on the base case (§3.5): calm (p 0.6) and strike (p 0.4, A lost);
+    later_cost_factor 1.25."""
+    from hubopt.inputs.instance import ScenarioCase
+    return replace(base(), scenarios=(ScenarioCase("calm", 0.6),
+                                      ScenarioCase("strike", 0.4, lost_sites="A")))
+
+
 SCENARIOS = {
     "base": base,
     "every_family": every_family,
     "stability": lambda: base(stability_penalty=7),
     "resilience": resilience,
     "elastic": elastic_every_family,
+    "posture": posture,
 }
 PREVIOUS = {"stability": [("B", "goods", "std")]}
 ELASTIC = {"elastic"}

@@ -267,3 +267,21 @@ def test_hedging_has_value_when_each_future_wants_another_site():
     assert reference.rp()[0] == pytest.approx(250)
     assert reference.expected(as_choice(scenario, [("A", "goods", "std")])) == \
         pytest.approx(posture.ec("k"))
+
+
+def test_sweep_finds_where_the_now_plan_changes():
+    # east_or_west with π = p(k): building B now costs 200 + 200π in expectation, A
+    # 400 − 200π, M 250 (nothing: 300): B below π = 1/4, M between, A above 3/4
+    from hubopt.solver.session import SolveOptions
+    from hubopt.studies.posture_sweep import sweep, weights
+
+    scenario = east_or_west()
+    assert weights(scenario, "k", 0.2) == pytest.approx({"k": 0.2, "l": 0.8})
+    result = sweep(scenario, "k", SolveOptions(mip_gap=0.0), points=5, resolution=0.01)
+    b, m, a = (("B", "goods", "std"),), (("M", "goods", "std"),), (("A", "goods", "std"),)
+    assert [(c[2], c[3]) for c in result.changes] == [(b, m), (m, a)]
+    for (low, high, _, _), turn in zip(result.changes, (0.25, 0.75)):
+        assert low <= turn + 1e-9 and high >= turn - 1e-9 and high - low <= 0.01 + 1e-9
+    for point in result.points:
+        expected = min(200 + 200 * point.probability, 400 - 200 * point.probability, 250)
+        assert point.objective == pytest.approx(expected)

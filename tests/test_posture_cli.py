@@ -179,3 +179,23 @@ def test_example_with_scenarios_round_trips(tmp_path):
     assert [c.scenario for c in scenario.scenarios] == ["ceasefire", "no_ceasefire", "strike"]
     assert scenario.scenarios[2].lost == ("RZE",)
     assert len(scenario.scenario_demand) == 4
+
+
+def test_posture_sweep_writes_its_workbook_and_json(tmp_path):
+    book = write_book(tmp_path / "in.xlsx", posture_sheets())
+    out = tmp_path / "s.xlsx"
+    result = run("posture-sweep", book, "--scenario", "war", "-n", "3", "--resolution",
+                 "0.1", "-o", out, "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["scenario"] == "war"
+    assert [p["probability"] for p in record["points"]][:1] == [0.0]
+    assert record["points"][-1]["probability"] == 1.0
+    workbook = load_workbook(out)
+    assert {"Sweep", "Changes", "Inputs"} <= set(workbook.sheetnames)
+    assert workbook["Sweep"]._charts
+    # each change interval holds points on both sides with different plans
+    for change in record["changes"]:
+        assert change["to"] - change["from"] <= 0.1 + 1e-9
+    unknown = run("posture-sweep", book, "--scenario", "peace", "-o", tmp_path / "t.xlsx")
+    assert unknown.exit_code == 2 and not (tmp_path / "t.xlsx").exists()

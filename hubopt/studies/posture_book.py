@@ -414,3 +414,89 @@ def posture_json(posture: Posture, output: str | Path | None = None) -> dict:
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
+
+
+# -- the probability sweep (hubopt posture-sweep) -------------------------------------
+
+SWEEP_HEADERS = {"probability": ("probability", _SHARE),
+                 "expected_cost": ("expected_cost [currency/year]", _MONEY),
+                 "now_cost": ("now_cost [currency/year]", _MONEY),
+                 "from_probability": ("from_probability", _SHARE),
+                 "to_probability": ("to_probability", _SHARE)}
+
+
+def sweep_sentence(result) -> str:
+    """The answer in one sentence: where the "now" plan changes, if anywhere."""
+    if not result.changes:
+        return (f"The plan built now is the same for every probability of "
+                f"'{result.target}' from 0 to 1 tried.")
+    where = "; ".join(f"between {low:.1%} and {high:.1%}" for low, high, _, _ in
+                      result.changes)
+    return (f"The plan built now changes {len(result.changes)} time(s) as the probability "
+            f"of '{result.target}' rises: {where} (Changes below).")
+
+
+def build_sweep_workbook(result) -> Workbook:
+    from openpyxl.chart import LineChart
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sweep"
+    put(sheet, 1, 1, sweep_sentence(result)).font = Font(bold=True)
+    put(sheet, 2, 1, "Every other scenario's probability is scaled in proportion. "
+        "Each row is the posture re-solved at that probability.")
+    table = result.table()
+    _frame_at(sheet, table, 4, SWEEP_HEADERS)
+    chart = LineChart()
+    chart.title = f"Cost against the probability of '{result.target}'"
+    chart.y_axis.title = "currency/year"
+    chart.x_axis.title = f"probability of {result.target}"
+    chart.y_axis.number_format = "#,##0"
+    chart.x_axis.number_format = "0%"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    last = 4 + len(table)
+    chart.add_data(Reference(sheet, min_col=3, min_row=4, max_row=last), titles_from_data=True)
+    chart.add_data(Reference(sheet, min_col=4, min_row=4, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=5, max_row=last))
+    for series in chart.series:
+        series.smooth = False
+    chart.width, chart.height = 22, 9
+    sheet.add_chart(chart, "H4")
+    changes = book.create_sheet("Changes")
+    put(changes, 1, 1, sweep_sentence(result)).font = Font(bold=True)
+    _frame_at(changes, result.change_table(), 3, SWEEP_HEADERS)
+    inputs_sheet(book, run_record(result.scenario, result.run), result.scenario.settings)
+    return book
+
+
+def _frame_at(sheet, frame: pd.DataFrame, row: int, headers: dict) -> None:
+    """``frame`` with its header in ``row`` (bold), formats from ``headers``."""
+    columns = list(frame.columns)
+    for column, name in enumerate(columns, start=1):
+        cell = put(sheet, row, column, headers.get(name, (name, None))[0])
+        cell.font, cell.alignment = Font(bold=True), WRAP
+        width = 60 if name in ("now", "stops_building", "starts_building") else 16
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    for offset, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        for column, (name, value) in enumerate(zip(columns, values), start=1):
+            cell = put(sheet, row + offset, column, value, headers.get(name, (name, None))[1])
+            if isinstance(value, str) and len(value) > 60:
+                cell.alignment = WRAP
+
+
+def write_sweep(result, path: str | Path) -> Path:
+    return save_atomically(build_sweep_workbook(result), path)
+
+
+def sweep_json(result) -> dict:
+    """``scenario`` swept, ``points`` (probability, status, expected_cost, now_cost,
+    now) and ``changes`` (from, to, stops_building, starts_building)."""
+    return {"scenario": result.target,
+            "points": [{"probability": p.probability, "status": p.status,
+                        "expected_cost": p.objective, "now_cost": p.now_cost,
+                        "now": [list(m) for m in p.now]} for p in result.points],
+            "changes": [{"from": low, "to": high,
+                         "stops_building": [list(m) for m in sorted(set(b) - set(a))],
+                         "starts_building": [list(m) for m in sorted(set(a) - set(b))]}
+                        for low, high, b, a in result.changes]}
