@@ -3,20 +3,27 @@
 One model (:mod:`hubopt.model.posture`, the extensive form), one session, many
 solves, each a change in place:
 
-1. **RP**, the posture: the model as built.
-2. **WS_ω**, each scenario alone with probability 1: the objective set to
-   now_cost + recourse_cost[ω], the other scenarios' posture links dropped and
-   their variables fixed at the RP plan (feasible for them: a constant).
-   WS = Σ p_ω·WS_ω; EVPI = RP − WS.
-3. **Regret table**: for each "now" choice — the RP's (the hedge) and each WS_ω′'s —
-   and each scenario ω, the cost if ω happens: the stage-1 variables fixed at that
-   choice, scenario ω alone re-optimised (objective scenario_cost[ω], the others
-   fixed as in 2), or "no plan" when ω then has none. EC_ω′ = Σ_ω p_ω·cost(ω′, ω)
-   (infinite, and named, where some ω has no plan); VSS = min_ω′ EC_ω′ − RP.
+0. **seed**: the model as built, stopped at its first plan (``mip_max_improving_sols``
+   = 1): a value for every scenario's variables.
+1. **WS_ω**, each scenario alone with probability 1: the objective set to
+   now_cost + recourse_cost[ω] + stability_cost, the other scenarios' posture links
+   dropped and their variables fixed at the seed (feasible for them: a constant).
+   WS = Σ p_ω·WS_ω.
+2. **The bets**: for each scenario ω′, build now what WS_ω′ builds now and price each
+   scenario ω: stage 1 fixed, scenario ω alone re-optimised (objective
+   scenario_cost[ω] + stability_cost, the others fixed as in 1), or "no plan" when ω
+   then has none. EC_ω′ = Σ_ω p_ω·cost(ω′, ω) (infinite, and named, where some ω has
+   no plan).
+3. **RP**, the posture: the model as built, from the cheapest bet as its MIP start
+   (stage 1 and every scenario's recourse from 2: a plan of this model), so that
+   RP ≤ min EC_ω′ even when the time limit stops it. EVPI = RP − WS,
+   VSS = min_ω′ EC_ω′ − RP.
+4. **The hedge row**: the cost in each scenario of building now what RP builds, as
+   in 2; these solves give each scenario's plan in the result (Hubs, Flows,
+   Sectors with a ``scenario`` column).
 
 Given the stage-1 choice the scenarios decouple, so the per-scenario solves of 3
-re-optimise exactly what the expected cost does; the hedge row's solves give each
-scenario's plan in the result (Hubs, Flows, Sectors with a ``scenario`` column).
+re-optimise exactly what the expected cost does.
 Every solve gets the options' time limit; one stopped by it is kept with its gap
 and named in the run record, never silently.
 """
@@ -182,40 +189,64 @@ class _Solves:
 
 
 def _solve(session: Session, model, future: Futures, options: SolveOptions) -> Posture:
+    """Seed, WS_ω, the bets' rows of the regret table, RP from the best bet, the hedge
+    row (module docstring)."""
     solves = _Solves()
     scenario = future.scenario
-    rp = solves.add("RP", session.solve())
+    names = future.names
+    with session.option("mip_max_improving_sols", 1):
+        seed = solves.add("seed", session.solve())
+    if not seed.has_plan:
+        return Posture(scenario, seed.status, None, seed.gap,
+                       diagnosis=_no_posture(future, seed), run=solves.record())
+    seed_values = session.snapshot()
+    ws: dict[str, tuple[float | None, str, tuple]] = {}
+    for name in names:
+        if stop_requested():
+            break
+        ws[name] = _wait_and_see(session, model, name, seed_values, solves)
+    cells: dict[str, dict[str, float | None]] = {}
+    done: dict[tuple, dict[str, float | None]] = {}
+    starts: dict[str, ComponentMap] = {}
+    for row in ws:
+        chosen = ws[row][2]
+        if chosen in done:
+            cells[row] = done[chosen]
+            continue
+        cells[row], start = {}, ComponentMap(seed_values.items())
+        start.update(now_start(model, chosen))
+        for name in names:
+            if stop_requested():
+                break
+            cost, _, values = _cost_if(session, model, name, chosen, seed_values, solves,
+                                       f"{row} now, {name} happens", keep_plan=False)
+            cells[row][name] = cost
+            if values is not None:
+                block = model.scenario[name]
+                start.update(_values_of(list(block.component_data_objects(pyo.Var)),
+                                        values))
+        done[chosen] = cells[row]
+        if all(cells[row].get(n) is not None for n in names):
+            starts[row] = start
+    best = min(starts, key=lambda row: _expected(cells[row], future), default=None)
+    # RP from the cheapest bet: a plan of the posture model (now fixed at the bet, each
+    # scenario its re-optimised recourse), so RP ≤ min EC even when stopped early
+    rp = solves.add("RP", session.solve(starts.get(best, seed_values)))
     if not rp.has_plan:
         return Posture(scenario, rp.status, None, rp.gap, diagnosis=_no_posture(future, rp),
                        run=solves.record())
     rp_values = session.snapshot()
     hedge = tuple(built_now(model))
     now_cost = float(pyo.value(model.now_cost))
-    names = future.names
-    ws: dict[str, tuple[float | None, str, tuple]] = {}
+    plans: dict[str, Plan | None] = {}
+    cells = {HEDGE: {}, **cells}
     for name in names:
         if stop_requested():
             break
-        ws[name] = _wait_and_see(session, model, name, rp_values, solves)
-    choices = {HEDGE: hedge, **{name: ws[name][2] for name in ws}}
-    cells: dict[str, dict[str, float | None]] = {}
-    plans: dict[str, Plan | None] = {}
-    done: dict[tuple, dict[str, float | None]] = {}
-    for row, chosen in choices.items():
-        if chosen in done and row != HEDGE:
-            cells[row] = done[chosen]
-            continue
-        cells[row] = {}
-        for name in names:
-            if stop_requested():
-                break
-            cost, plan = _cost_if(session, model, future, name, chosen, rp_values,
-                                  solves, f"{row or 'hedge'} now, {name} happens",
-                                  keep_plan=row == HEDGE)
-            cells[row][name] = cost
-            if row == HEDGE:
-                plans[name] = plan
-        done[chosen] = cells[row]
+        cost, plan, _ = _cost_if(session, model, name, hedge, rp_values, solves,
+                                 f"hedge now, {name} happens", keep_plan=True,
+                                 start=rp_values)
+        cells[HEDGE][name], plans[name] = cost, plan
     session.load(rp_values)
     regret = _regret_table(cells, future)
     cases = tuple(Case(
@@ -228,6 +259,13 @@ def _solve(session: Session, model, future: Futures, options: SolveOptions) -> P
     return Posture(scenario, rp.status, float(rp.objective), rp.gap, hedge, now_cost, cases,
                    regret, {row: miss for row, miss in no_plan.items() if miss},
                    run=solves.record())
+
+
+def _expected(costs: dict[str, float | None], future: Futures) -> float:
+    """Σ_ω p_ω·cost; inf when a scenario has no plan."""
+    if any(costs.get(name) is None for name in future.names):
+        return math.inf
+    return sum(future.probability[name] * costs[name] for name in future.names)
 
 
 def _others(model, name: str):
@@ -250,37 +288,34 @@ def _wait_and_see(session: Session, model, name: str, rp_values, solves: _Solves
     return (float(outcome.objective) if outcome.has_plan else None, outcome.status, chosen)
 
 
-def _cost_if(session: Session, model, future: Futures, name: str, chosen, rp_values,
-             solves: _Solves, what: str, keep_plan: bool):
+def _cost_if(session: Session, model, name: str, chosen, others, solves: _Solves,
+             what: str, keep_plan: bool, start=None):
     """The cost if scenario ``name`` happens after building ``chosen`` now, with its
-    recourse re-optimised (None: no plan), and, with ``keep_plan``, that plan."""
+    recourse re-optimised, the other scenarios' variables fixed at ``others`` (a
+    snapshot) and their links dropped: (cost or None when there is no plan, with
+    ``keep_plan`` that plan, the solution's snapshot)."""
     links, variables = _others(model, name)
-    fixed = _values_of(variables, rp_values)
+    fixed = _values_of(variables, others)
     fixed.update(now_start(model, chosen))
-    start = rp_values if tuple(chosen) == tuple(built_now_of(model, rp_values)) else None
     with session.dropped(links), session.fixed(fixed), \
             session.objective(model.scenario_cost[name] + model.stability_cost):
         outcome = solves.add(what, session.solve(start))
         if not outcome.has_plan:
-            return None, None
+            return None, None, None
         cost = float(outcome.objective)
+        values = session.snapshot()
         if not keep_plan:
-            return cost, None
+            return cost, None, values
         block = model.scenario[name]
         plan = extract_plan(block, block.network, replace(outcome, objective=cost))
         if block.network.scenario.contributors:
             plan = share_burden(plan, block.network)
-        return cost, plan
+        return cost, plan, values
 
 
 def _values_of(variables, values) -> ComponentMap:
     """``variables`` → their value in the snapshot ``values`` (those it holds)."""
     return ComponentMap((v, values[v]) for v in variables if v in values)
-
-
-def built_now_of(model, values) -> list[ModuleKey]:
-    """The stage-1 modules of a snapshot of the session's values."""
-    return sorted(m for m in model.now.M if values.get(model.now.y[m], 0.0) > 0.5)
 
 
 def _added(plan: Plan | None, now: tuple[ModuleKey, ...]) -> tuple[ModuleKey, ...]:
