@@ -330,16 +330,27 @@ class Session:
 
     @contextmanager
     def dropped(self, rows: Iterable[Row]) -> Iterator[None]:
-        """Temporarily drop ``rows`` (bounds −inf..inf); their bounds come back after."""
-        rows = [self.row(row) for row in rows]
-        old = [(self._row_lower[i], self._row_upper[i]) for i in rows]
+        """Temporarily drop ``rows`` (bounds −inf..inf), in one HiGHS call; their bounds
+        come back afterwards. Constraints that are not rows of the model HiGHS holds
+        (none of their terms is a column) are skipped."""
+        if self._rows is None:
+            self._rows = {id(con): i for i, con in enumerate(self.compiled.rows)}
+        index = np.array(sorted({int(r) if isinstance(r, int | np.integer)
+                                 else self._rows[id(r)] for r in rows
+                                 if isinstance(r, int | np.integer) or id(r) in self._rows}),
+                         dtype=np.int32)
+        lower, upper = self._row_lower[index].copy(), self._row_upper[index].copy()
+        free = np.full(len(index), math.inf)
         try:
-            for i in rows:
-                self.set_row_bounds(i, -math.inf, math.inf)
+            if len(index):
+                self.highs.changeRowsBounds(len(index), index, -free, free)
+                self._row_lower[index], self._row_upper[index] = -free, free
             yield
         finally:
-            for i, bounds in zip(rows, old, strict=True):
-                self.set_row_bounds(i, *bounds)
+            if len(index):
+                self.highs.changeRowsBounds(len(index), index, lower.astype(np.double),
+                                            upper.astype(np.double))
+                self._row_lower[index], self._row_upper[index] = lower, upper
 
     def row(self, row: Row) -> int:
         """The row number of a constraint of the model (or a number from add_row)."""

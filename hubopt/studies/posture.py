@@ -189,22 +189,21 @@ class _Solves:
 
 
 def _solve(session: Session, model, future: Futures, options: SolveOptions) -> Posture:
-    """Seed, WS_ω, the bets' rows of the regret table, RP from the best bet, the hedge
-    row (module docstring)."""
+    """WS_ω, the bets' rows of the regret table, RP from the best bet, the hedge row
+    (module docstring)."""
     solves = _Solves()
     scenario = future.scenario
     names = future.names
-    with session.option("mip_max_improving_sols", 1):
-        seed = solves.add("seed", session.solve())
-    if not seed.has_plan:
-        return Posture(scenario, seed.status, None, seed.gap,
-                       diagnosis=_no_posture(future, seed), run=solves.record())
-    seed_values = session.snapshot()
+    others = {name: _others(model, name) for name in names}
     ws: dict[str, tuple[float | None, str, tuple]] = {}
     for name in names:
         if stop_requested():
             break
-        ws[name] = _wait_and_see(session, model, name, seed_values, solves)
+        ws[name] = _wait_and_see(session, model, name, others[name], solves)
+        if ws[name][0] is None:
+            status = ws[name][1]
+            return Posture(scenario, status, None, None, diagnosis=_no_posture(
+                future, status, name), run=solves.record())
     cells: dict[str, dict[str, float | None]] = {}
     done: dict[tuple, dict[str, float | None]] = {}
     starts: dict[str, ComponentMap] = {}
@@ -213,28 +212,25 @@ def _solve(session: Session, model, future: Futures, options: SolveOptions) -> P
         if chosen in done:
             cells[row] = done[chosen]
             continue
-        cells[row], start = {}, ComponentMap(seed_values.items())
-        start.update(now_start(model, chosen))
+        cells[row], start = {}, now_start(model, chosen)
         for name in names:
             if stop_requested():
                 break
-            cost, _, values = _cost_if(session, model, name, chosen, seed_values, solves,
+            cost, _, values = _cost_if(session, model, name, chosen, others[name], solves,
                                        f"{row} now, {name} happens", keep_plan=False)
             cells[row][name] = cost
             if values is not None:
-                block = model.scenario[name]
-                start.update(_values_of(list(block.component_data_objects(pyo.Var)),
-                                        values))
+                start.update(_values_of(_variables(model, name), values))
         done[chosen] = cells[row]
         if all(cells[row].get(n) is not None for n in names):
             starts[row] = start
     best = min(starts, key=lambda row: _expected(cells[row], future), default=None)
     # RP from the cheapest bet: a plan of the posture model (now fixed at the bet, each
     # scenario its re-optimised recourse), so RP ≤ min EC even when stopped early
-    rp = solves.add("RP", session.solve(starts.get(best, seed_values)))
+    rp = solves.add("RP", session.solve(starts.get(best)))
     if not rp.has_plan:
-        return Posture(scenario, rp.status, None, rp.gap, diagnosis=_no_posture(future, rp),
-                       run=solves.record())
+        return Posture(scenario, rp.status, None, rp.gap,
+                       diagnosis=_no_posture(future, rp.status), run=solves.record())
     rp_values = session.snapshot()
     hedge = tuple(built_now(model))
     now_cost = float(pyo.value(model.now_cost))
@@ -243,7 +239,7 @@ def _solve(session: Session, model, future: Futures, options: SolveOptions) -> P
     for name in names:
         if stop_requested():
             break
-        cost, plan, _ = _cost_if(session, model, name, hedge, rp_values, solves,
+        cost, plan, _ = _cost_if(session, model, name, hedge, others[name], solves,
                                  f"hedge now, {name} happens", keep_plan=True,
                                  start=rp_values)
         cells[HEDGE][name], plans[name] = cost, plan
@@ -268,36 +264,39 @@ def _expected(costs: dict[str, float | None], future: Futures) -> float:
     return sum(future.probability[name] * costs[name] for name in future.names)
 
 
-def _others(model, name: str):
-    """The posture links of every scenario but ``name``, and those scenarios' variables."""
-    links = [con for (w, *_), con in model.posture_link_module.items() if w != name]
-    links += [con for (w, _), con in model.posture_link_site.items() if w != name]
-    variables = [var for w in model.W if w != name
-                 for var in model.scenario[w].component_data_objects(pyo.Var)]
-    return links, variables
+def _others(model, name: str) -> list:
+    """The rows that tie scenario ``name`` to the others: every other scenario's posture
+    links and constraints. Dropped, ``name`` is alone with stage 1, and the other
+    blocks' variables (no cost in its objective) are left free to HiGHS's presolve."""
+    rows = [con for (w, *_), con in model.posture_link_module.items() if w != name]
+    rows += [con for (w, _), con in model.posture_link_site.items() if w != name]
+    rows += [con for w in model.W if w != name
+             for con in model.scenario[w].component_data_objects(pyo.Constraint,
+                                                                   active=True)]
+    return rows
 
 
-def _wait_and_see(session: Session, model, name: str, rp_values, solves: _Solves):
+def _variables(model, name: str) -> list:
+    return list(model.scenario[name].component_data_objects(pyo.Var))
+
+
+def _wait_and_see(session: Session, model, name: str, others: list, solves: _Solves):
     """WS_ω: (objective, status, what it builds now) of scenario ``name`` alone."""
-    links, variables = _others(model, name)
-    with session.dropped(links), session.fixed(_values_of(variables, rp_values)), \
+    with session.dropped(others), \
             session.objective(model.now_cost + model.recourse_cost[name]
                               + model.stability_cost):
-        outcome = solves.add(f"WS {name}", session.solve(rp_values))
+        outcome = solves.add(f"WS {name}", session.solve())
         chosen = tuple(built_now(model)) if outcome.has_plan else ()
     return (float(outcome.objective) if outcome.has_plan else None, outcome.status, chosen)
 
 
-def _cost_if(session: Session, model, name: str, chosen, others, solves: _Solves,
+def _cost_if(session: Session, model, name: str, chosen, others: list, solves: _Solves,
              what: str, keep_plan: bool, start=None):
     """The cost if scenario ``name`` happens after building ``chosen`` now, with its
-    recourse re-optimised, the other scenarios' variables fixed at ``others`` (a
-    snapshot) and their links dropped: (cost or None when there is no plan, with
-    ``keep_plan`` that plan, the solution's snapshot)."""
-    links, variables = _others(model, name)
-    fixed = _values_of(variables, others)
-    fixed.update(now_start(model, chosen))
-    with session.dropped(links), session.fixed(fixed), \
+    recourse re-optimised and the other scenarios dropped (:func:`_others`): (cost or
+    None when there is no plan, with ``keep_plan`` that plan, the solution's
+    snapshot)."""
+    with session.dropped(others), session.fixed(now_start(model, chosen)), \
             session.objective(model.scenario_cost[name] + model.stability_cost):
         outcome = solves.add(what, session.solve(start))
         if not outcome.has_plan:
@@ -340,13 +339,21 @@ def _regret_table(cells: dict[str, dict[str, float | None]], future: Futures) ->
     return pd.DataFrame(rows, columns=["now", *future.names, "expected"]).set_index("now")
 
 
-def _no_posture(future: Futures, outcome: SolveOutcome) -> list[Issue]:
-    """Why the posture has no plan, when every scenario passed the pre-solve checks."""
-    if outcome.status == "infeasible":
+def _no_posture(future: Futures, status: str, name: str | None = None) -> list[Issue]:
+    """Why the posture has no plan (every scenario passed the pre-solve checks):
+    scenario ``name`` alone has none, or the scenarios together have none."""
+    if status == "infeasible" and name is not None:
+        return [Issue("error", "Scenarios",
+                      f"in scenario '{name}': no plan meets its constraints, whatever is "
+                      "built now, though it passes the checks that need no model.",
+                      f"Solve it alone (hubopt solve FILE --scenario {name}) for its "
+                      "diagnosis: what to change so that it has a plan.")]
+    if status == "infeasible":
         return [Issue("error", "Scenarios",
                       "no plan meets every scenario's constraints together, though each "
-                      "scenario passes the checks that need no model.",
-                      "Solve each scenario alone (hubopt solve FILE --scenario NAME) to see "
-                      "which one has no plan and why (its diagnosis).")]
-    return [Issue("error", "Scenarios", f"no plan was found ({outcome.status}).",
+                      "scenario has one alone.",
+                      "Solve each scenario alone (hubopt solve FILE --scenario NAME) and "
+                      "compare what each must build at its existing hubs (status open).")]
+    where = f" for scenario '{name}' alone" if name else ""
+    return [Issue("error", "Scenarios", f"no plan was found{where} ({status}).",
                   "Raise --time-limit, or solve each scenario alone with --scenario NAME.")]
