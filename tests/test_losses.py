@@ -299,16 +299,18 @@ def test_stress_tries_single_losses_only_with_n1():
 
 
 @pytest.mark.parametrize(("seed", "losses"), [(2, 1), (22, 2), (12, 2)])
-def test_every_cut_holds_for_every_design_that_survives_its_case(seed, losses):
-    """resilience_cut with a_m = min(μ_sk·cap_m, D_sk, b) is valid: the cuts of the plan
-    without resilience, one per case it fails, hold for every design (one size or
-    none per site and service) that the reference says survives that case, and the
-    plan violates each. The strengthening is not idle: some a_m is below μ_sk·cap_m."""
+def test_every_cut_holds_for_every_design_and_every_loss_it_survives(seed, losses):
+    """resilience_cut, a_m = min(μ_sk·cap_m, D_sk, b_k) per service, holds with the
+    sites of *any* loss case t left out, for every design (one size or none per site
+    and service) that the reference says survives t — which is what makes the
+    robust form (Σ_s A_s less the L largest ≥ b) valid for every design that
+    survives every case. The plan without resilience violates the robust form of
+    each cut, the prices are 0/1 (Hall sets) and the strengthening is not idle."""
     import itertools
 
-    from loss_reference import TOLERANCE, arcs, shortfall
+    from loss_reference import TOLERANCE, arcs, loss_sets, shortfall
 
-    from hubopt.solver.losses import LossCheck, loss_cut
+    from hubopt.solver.losses import LossCheck, loss_cuts
     from hubopt.solver.session import CHECK_OPTIONS, Session
 
     alpha = 0.8
@@ -318,37 +320,45 @@ def test_every_cut_holds_for_every_design_that_survives_its_case(seed, losses):
     capacity = capacity_of(plan.hubs)
     check = LossCheck(network, alpha, lambda lp: Session(lp, CHECK_OPTIONS))
     check.set_plan(capacity)
-    cuts = []
+    cuts, prices_seen = [], []
     for case in loss_cases(network, {site for site, _ in capacity}):
         short, prices = check.shortfall(case)
         if short:
-            cuts.append((case, prices, *loss_cut(None, network, case, prices)))
+            prices_seen.extend(prices.values())
+            cuts.extend(loss_cuts(network, prices))
     check.close()
     assert cuts, "the plan without resilience fails no case: the test checks nothing"
+    assert all(p == pytest.approx(1.0) for p in prices_seen)
+
+    def opened(key):
+        return float(capacity.get((key[0], key[1]), 0) == network.modules[key].capacity)
+
+    for cut in cuts:
+        assert cut.surplus(opened, losses) < -1e-9 * cut.rhs      # the plan violates it
 
     choices = {}
     for key in network.modules:
         choices.setdefault((key[0], key[1]), [None]).append(key)
     total = sum(d.quantity for d in scenario.demand)
-    reach = {(a[0], a[1], a[2]) for a in arcs(scenario)}
-    below_capacity_price = False
-    for case, prices, terms, rhs in cuts:
-        coefficient = dict(terms)
-        plan_side = sum(c for key, c in terms if capacity.get((key[0], key[1]), 0) > 0
-                        and network.modules[key].capacity == capacity[(key[0], key[1])])
-        assert plan_side < rhs * (1 - 1e-9)                      # the plan violates it
-        for design in itertools.product(*choices.values()):
-            opened = [key for key in design if key is not None]
-            design_capacity = {(k[0], k[1]): network.modules[k].capacity for k in opened}
-            if shortfall(scenario, design_capacity, set(case), alpha) > TOLERANCE * total:
-                continue
-            left = sum(coefficient.get(key, 0.0) for key in opened)
-            assert left >= rhs * (1 - 1e-9) - 1e-9, (case, opened)
-        for key, c in terms:
-            price = max((p for (sector, service), p in prices.items()
-                         if (key[0], sector, service) in reach), default=0.0)
-            below_capacity_price |= c < network.modules[key].capacity * price * (1 - 1e-9)
-    assert below_capacity_price
+    cases = loss_sets(scenario, losses)
+    checked = 0
+    for design in itertools.product(*choices.values()):
+        keys = {key for key in design if key is not None}
+        design_capacity = {(k[0], k[1]): network.modules[k].capacity for k in keys}
+        survives = {case for case in cases
+                    if shortfall(scenario, design_capacity, set(case), alpha) <= TOLERANCE * total}
+        for cut in cuts:
+            sides = cut.site_sides(lambda key: float(key in keys))
+            for case in survives:
+                left = sum(v for site, v in sides.items() if site not in case)
+                assert left >= cut.rhs * (1 - 1e-9) - 1e-9, (cut, case, sorted(keys))
+                checked += 1
+            if len(survives) == len(cases):
+                assert cut.surplus(lambda key: float(key in keys), losses) >= -1e-9 * cut.rhs
+    assert checked
+    reach = {(a[0], a[2]) for a in arcs(scenario)}
+    assert any(a < network.modules[key].capacity * (1 - 1e-9)
+               for cut in cuts for key, a in cut.terms if (key[0], key[1]) in reach)
 
 
 def test_rounds_to_check_stop_at_the_checking_gap_and_the_last_proves_the_target(monkeypatch):

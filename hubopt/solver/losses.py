@@ -13,13 +13,15 @@ case at all and :class:`LazyLosses`, on every :meth:`Session.solve`,
 2. checks the plan against every loss case of its open sites not yet in the
    model, one LP each (:class:`LossCheck`: the plan's modules fixed, least
    shortfall below α·q_r, warm-started on one LP session);
-3. adds, for each case the plan fails, one feasibility cut on the design alone
-   (:func:`loss_cut`, from the check LP's dual prices), so the MIP keeps the size
-   of the plan without resilience; a case whose cut would not move the plan gets
-   its flows and rows instead — built by the same
-   :func:`hubopt.model.build.add_loss_cases` as the full model's, handed to the
-   same HiGHS (:meth:`Session.add_constraints`) — and solves again, until a plan
-   fails none.
+3. adds, for each case the plan fails, feasibility cuts on the design alone
+   (:func:`loss_cuts`, one per service from the check LP's dual prices: Hall's
+   condition for a set of rows), each made to hold with *any* L sites lost
+   (:func:`add_robust_cut`), so one failed case protects against all of them and
+   the MIP keeps about the size of the plan without resilience; a case none of
+   whose cuts would move the plan gets its flows and rows instead — built by the
+   same :func:`hubopt.model.build.add_loss_cases` as the full model's, handed to
+   the same HiGHS (:meth:`Session.add_constraints`) — and solves again, until a
+   plan fails none.
 
 Rounds whose plan is only to be checked stop at ``CHECKING_GAP`` (5 %, or the
 target gap if looser): the plan need not be near-optimal to tell which loss
@@ -96,12 +98,14 @@ def open_capacity(model, network: Network) -> dict[tuple[str, str], float]:
 class LossCheck:
     """The §3.2 check of a fixed plan, one LP per loss case t:
 
-        min  Σ_r u_r / q_r
+        min  Σ_r u_r
         s.t. check_demand[r]:    Σ_{s∉t} x_sr + u_r ≥ α·q_r          r ∈ R
              check_capacity[s,k]: Σ_{r of k} x_sr ≤ C_sk             (open capacity)
              x ≥ 0, u ≥ 0
 
-    u_r (units/period) is what row r lacks of α·q_r after losing t. The LP is
+    u_r (units/period) is what row r lacks of α·q_r after losing t. Counting it in
+    units (not as a share of q_r) keeps the optimal prices 0 or 1, so each cut of
+    :func:`loss_cuts` is Hall's condition for one set of rows. The LP is
     built once over every usable arc; a plan sets the capacity rows' bounds and a
     loss case fixes the flows of its sites to 0, so every case re-solves warm in
     the one session ``lp_session(model)`` opens."""
@@ -120,8 +124,7 @@ class LossCheck:
         model.check_capacity = pyo.Constraint(
             pyo.Set(initialize=pairs, dimen=2, ordered=True),
             rule=lambda m, s, k: sum(m.x[a.key] for a in network.arcs_from(s, k)) <= 0)
-        model.shortfall = pyo.Objective(expr=sum(
-            u / network.demand[r].quantity for r, u in model.u.items()), sense=pyo.minimize)
+        model.shortfall = pyo.Objective(expr=sum(model.u.values()), sense=pyo.minimize)
         self.model = model
         self.session = lp_session(model)
         self._capacity = dict.fromkeys(pairs, 0.0)    # the capacity rows' upper bounds
@@ -158,39 +161,104 @@ class LossCheck:
         self.session.close()
 
 
-def loss_cut(model, network: Network, case: tuple[str, ...], prices: dict):
-    """The feasibility cut of loss case ``case`` from the check LP's prices π_r ≥ 0:
+@dataclass(frozen=True)
+class HallCut:
+    """One service's feasibility cut from a loss case's prices (:func:`loss_cuts`):
+    Σ_{m} a_m·y_m ≥ b over the modules of ``service`` (``terms``: (module, a_m)),
+    to hold after losing any L sites (``add_robust_cut``)."""
 
-        resilience_cut:  Σ_{m: s(m)∉t} a_m·y_m  ≥  b = α·Σ_r π_r·q_r,
-                         a_m = min(μ_sk·cap_m, D_sk, b)   for m ∈ M(s,k),
-                         μ_sk = max{π_r : (s,r) ∈ A, k(r) = k},
-                         D_sk = α·Σ{π_r·q_r : (s,r) ∈ A, k(r) = k}.
+    service: str
+    terms: tuple[tuple[tuple[str, str, str], float], ...]
+    rhs: float
 
-    Valid for every π ≥ 0: if the design can serve α·q after losing t, it can with
-    flows x that bring each row exactly α·q_r (so x_sr ≤ α·q_r), and then
-    b = Σ_r π_r Σ_s x_sr = Σ_sk Σ_{r of k} π_r x_sr, where site s's share is at most
-    μ_sk·C_sk (its capacity) and at most D_sk (all the rows it reaches, served by it
-    alone); with one size per (s,k), C_sk = cap_m of its open module. A coefficient
-    above b can be cut to b (y is binary). With the LP's optimal prices the plan that
-    failed t violates it (b less the left side is at least its shortfall's dual
-    objective > 0). Returns (terms as (module, coefficient), right-hand side b)."""
+    def site_sides(self, values: Callable) -> dict[str, float]:
+        """Σ_{m∈M(s,k)} a_m·y_m per site s, y from ``values(module)``."""
+        side: dict[str, float] = defaultdict(float)
+        for key, coefficient in self.terms:
+            side[key[0]] += coefficient * values(key)
+        return dict(side)
+
+    def surplus(self, values: Callable, losses: int) -> float:
+        """Left side less b when the L sites of largest share are lost (< 0: violated)."""
+        sides = sorted(self.site_sides(values).values(), reverse=True)
+        return sum(sides[losses:]) - self.rhs
+
+
+def loss_cuts(network: Network, prices: dict) -> list[HallCut]:
+    """The feasibility cuts, one per service k, from the check LP's prices π_r ≥ 0 of a
+    failed loss case (duals of check_demand):
+
+        resilience_cut[k]:  Σ_{s∉t} Σ_{m∈M(s,k)} a_m·y_m  ≥  b_k = α·Σ_{r of k} π_r·q_r,
+                            a_m = min(μ_sk·cap_m, D_sk, b_k)   for m ∈ M(s,k),
+                            μ_sk = max{π_r : (s,r) ∈ A, k(r) = k},
+                            D_sk = α·Σ{π_r·q_r : (s,r) ∈ A, k(r) = k}.
+
+    Valid for every π ≥ 0 and every loss case t: a design that survives t can do so
+    with flows x that bring each row exactly α·q_r (so x_sr ≤ α·q_r), and then
+    b_k = Σ_{s∉t} Σ_{r of k} π_r x_sr, where site s's share is at most μ_sk·C_sk (its
+    capacity) and at most D_sk (all the rows of k it reaches, served by it alone);
+    with one size per (s,k), C_sk = cap_m of its open module. A coefficient above
+    b_k can be cut to b_k (y is binary). Nothing in a_m or b_k depends on t, so the
+    cut must hold with *any* L sites lost (:func:`add_robust_cut`). The check LP
+    counts shortfall in units, so its optimal prices are 0 or 1 (a transport
+    matrix is totally unimodular): π marks a set R′ of rows and the cut is Hall's
+    condition for R′ — the capacity left in reach of R′ must cover α·q(R′). With
+    the LP's optimal prices the failed plan violates the cut of some service (the
+    b_k less the left sides add up to at least the LP's optimum > 0). Services with
+    no positive price give no cut."""
     alpha = network.scenario.settings.resilience
-    lost = set(case)
     price: dict[tuple[str, str], float] = defaultdict(float)
     reach: dict[tuple[str, str], float] = defaultdict(float)
+    rhs: dict[str, float] = defaultdict(float)
     for row, value in prices.items():
+        weight = alpha * value * network.demand[row].quantity
+        rhs[row[1]] += weight
         for arc in network.arcs_into(row):
-            if arc.site_id not in lost:
-                pair = (arc.site_id, arc.service)
-                price[pair] = max(price[pair], value)
-                reach[pair] += alpha * value * network.demand[row].quantity
-    rhs = alpha * sum(value * network.demand[row].quantity for row, value in prices.items())
-    terms = []
+            pair = (arc.site_id, arc.service)
+            price[pair] = max(price[pair], value)
+            reach[pair] += weight
+    terms: dict[str, list] = defaultdict(list)
     for key, module in network.modules.items():
         pair = (key[0], key[1])
         if price.get(pair, 0.0) > 0:
-            terms.append((key, min(module.capacity * price[pair], reach[pair], rhs)))
-    return terms, rhs
+            b = rhs[key[1]]
+            terms[key[1]].append((key, min(module.capacity * price[pair], reach[pair], b)))
+    return [HallCut(service, tuple(terms[service]), rhs[service])
+            for service in sorted(rhs) if rhs[service] > 0]
+
+
+def add_robust_cut(model, cut: HallCut, losses: int) -> list:
+    """Add ``cut`` so that it holds with any L = ``losses`` sites lost: with
+    A_s = Σ_{m∈M(s,k)} a_m·y_m (site s's share of the left side),
+
+        Σ_s A_s − max_{|t|=L} Σ_{s∈t} A_s ≥ b,
+
+    written with the LP form of the sum of the L largest A_s (min L·w + Σ_s v_s
+    over v_s ≥ A_s − w, v, w ≥ 0; exact, also in the relaxation):
+
+        resilience_cut[n]:      Σ_s A_s − L·w_n − Σ_s v_ns ≥ b,
+        resilience_cut_top[n,s]: v_ns + w_n − A_s ≥ 0,          w_n, v_ns ≥ 0.
+
+    One such cut covers every loss case at once (each is the cut with that case's
+    sites left out), so a plan cannot dodge it by moving to other sites. Added to
+    ``model`` as members of ConstraintLists (created on first use); returns the new
+    constraints, for :meth:`Session.add_constraints`."""
+    if model.component("resilience_cut") is None:
+        model.cut_top = pyo.VarList(domain=pyo.NonNegativeReals)
+        model.cut_excess = pyo.VarList(domain=pyo.NonNegativeReals)
+        model.resilience_cut = pyo.ConstraintList()
+        model.resilience_cut_top = pyo.ConstraintList()
+    shares: dict[str, list] = defaultdict(list)
+    for key, coefficient in cut.terms:
+        shares[key[0]].append(coefficient * model.y[key])
+    top = model.cut_top.add()
+    excess = {site: model.cut_excess.add() for site in shares}
+    added = [model.resilience_cut_top.add(excess[site] + top - sum(terms) >= 0)
+             for site, terms in shares.items()]
+    added.append(model.resilience_cut.add(
+        sum(sum(terms) for terms in shares.values()) - losses * top
+        - sum(excess.values()) >= cut.rhs))
+    return added
 
 
 class LazyLosses:
@@ -207,6 +275,7 @@ class LazyLosses:
         self.selected_links = selected_links
         self.rounds: list[LossRound] = []
         self.cuts = 0
+        self._seen: dict = {}      # each cut added → its round, so none is added twice
         self._check: LossCheck | None = None
 
     def failed_cases(self, model) -> list[tuple[tuple[str, ...], dict]]:
@@ -301,19 +370,38 @@ class LazyLosses:
                        gap=gap, seconds=seconds)
 
     def _cut(self, session, failed) -> list[tuple[str, ...]]:
-        """Add each failed case's resilience_cut to the session; return the cases whose
-        cut the plan does not violate by a safe margin (numerically weak prices),
-        which get their flows instead."""
+        """Add, for each failed case, the cuts of :func:`loss_cuts` that its plan
+        violates by a safe margin, each as a robust cut over every loss case
+        (:func:`add_robust_cut`; a cut already added is not added again). Return the
+        cases with no such new cut (numerically weak prices), which get their flows
+        instead."""
         model = session.model
-        weak = []
+        losses = self.network.scenario.settings.resilience_losses
+
+        def y(key):
+            return model.y[key].value or 0.0
+
+        weak, rows = [], []
         for case, prices in failed:
-            terms, rhs = loss_cut(model, self.network, case, prices)
-            now = sum(coef * (model.y[key].value or 0.0) for key, coef in terms)
-            if rhs - now <= CUT_MARGIN * max(1.0, abs(rhs)):
+            new = 0
+            for cut in loss_cuts(self.network, prices):
+                if cut.surplus(y, losses) > -CUT_MARGIN * max(1.0, abs(cut.rhs)):
+                    continue
+                seen = (cut.service, round(cut.rhs, 9),
+                        tuple((key, round(a, 9)) for key, a in cut.terms))
+                if seen in self._seen:
+                    # added this round for another case: covered; in an earlier
+                    # round yet violated again: not trusted (weak)
+                    new += self._seen[seen] == len(self.rounds)
+                    continue
+                self._seen[seen] = len(self.rounds)
+                rows.extend(add_robust_cut(model, cut, losses))
+                self.cuts += 1
+                new += 1
+            if not new:
                 weak.append(case)
-                continue
-            session.add_row(sum(coef * model.y[key] for key, coef in terms), lower=rhs)
-            self.cuts += 1
+        if rows:
+            session.add_constraints(rows)
         return weak
 
     def _add_flows(self, session, cases) -> str | None:
@@ -346,5 +434,5 @@ class LazyLosses:
             self._check = None
 
 
-__all__ = ["CUT_MARGIN", "LazyLosses", "LossCheck", "LossRound", "SHORTFALL_TOLERANCE",
-           "loss_cut", "open_capacity"]
+__all__ = ["CUT_MARGIN", "HallCut", "LazyLosses", "LossCheck", "LossRound",
+           "SHORTFALL_TOLERANCE", "add_robust_cut", "loss_cuts", "open_capacity"]

@@ -258,8 +258,10 @@ class Session:
         return ComponentMap(zip(self.compiled.columns, self._values.tolist(), strict=True))
 
     def load(self, values: ComponentMap) -> None:
-        """Put a :meth:`snapshot` back into the model's variables (the plan to report)."""
-        self._values = np.array([values[var] for var in self.compiled.columns], dtype=float)
+        """Put a :meth:`snapshot` back into the model's variables (the plan to report);
+        columns added since the snapshot (a lazy family's) get 0."""
+        self._values = np.array([values.get(var, 0.0) for var in self.compiled.columns],
+                                dtype=float)
         for var, value in zip(self.compiled.columns, self._values, strict=True):
             var.set_value(float(value), skip_validation=True)
 
