@@ -303,9 +303,10 @@ def test_every_cut_holds_for_every_design_and_every_loss_it_survives(seed, losse
     """resilience_cut, a_m = min(μ_sk·cap_m, D_sk, b_k) per service, holds with the
     sites of *any* loss case t left out, for every design (one size or none per site
     and service) that the reference says survives t — which is what makes the
-    robust form (Σ_s A_s less the L largest ≥ b) valid for every design that
-    survives every case. The plan without resilience violates the robust form of
-    each cut, the prices are 0/1 (Hall sets) and the strengthening is not idle."""
+    robust form (Σ_s A_s less the L largest ≥ b) and its count (at least L + k
+    sites of the cut open) valid for every design that survives every case. The
+    plan without resilience violates the robust form of each cut, the prices are
+    0/1 (Hall sets) and the strengthening is not idle."""
     import itertools
 
     from loss_reference import TOLERANCE, arcs, loss_sets, shortfall
@@ -347,14 +348,19 @@ def test_every_cut_holds_for_every_design_and_every_loss_it_survives(seed, losse
         design_capacity = {(k[0], k[1]): network.modules[k].capacity for k in keys}
         survives = {case for case in cases
                     if shortfall(scenario, design_capacity, set(case), alpha) <= TOLERANCE * total}
+        def is_open(key, keys=keys):
+            return float(key in keys)
+
         for cut in cuts:
-            sides = cut.site_sides(lambda key: float(key in keys))
+            sides = cut.site_sides(is_open)
             for case in survives:
                 left = sum(v for site, v in sides.items() if site not in case)
                 assert left >= cut.rhs * (1 - 1e-9) - 1e-9, (cut, case, sorted(keys))
                 checked += 1
             if len(survives) == len(cases):
-                assert cut.surplus(lambda key: float(key in keys), losses) >= -1e-9 * cut.rhs
+                assert cut.surplus(is_open, losses) >= -1e-9 * cut.rhs
+                assert len({k[0] for k, _ in cut.terms if k in keys}) \
+                    >= losses + cut.sites_needed()
     assert checked
     reach = {(a[0], a[2]) for a in arcs(scenario)}
     assert any(a < network.modules[key].capacity * (1 - 1e-9)

@@ -178,6 +178,19 @@ class HallCut:
             side[key[0]] += coefficient * values(key)
         return dict(side)
 
+    def sites_needed(self) -> int:
+        """k: the fewest sites whose largest coefficients reach b (one more than the
+        sites there are when all of them together fall short)."""
+        best: dict[str, float] = defaultdict(float)
+        for key, coefficient in self.terms:
+            best[key[0]] = max(best[key[0]], coefficient)
+        total = 0.0
+        for count, value in enumerate(sorted(best.values(), reverse=True), start=1):
+            total += value
+            if total >= self.rhs * (1 - 1e-12):
+                return count
+        return len(best) + 1
+
     def surplus(self, values: Callable, losses: int) -> float:
         """Left side less b when the L sites of largest share are lost (< 0: violated)."""
         sides = sorted(self.site_sides(values).values(), reverse=True)
@@ -236,9 +249,16 @@ def add_robust_cut(model, cut: HallCut, losses: int) -> list:
     written with the LP form of the sum of the L largest A_s (min L·w + Σ_s v_s
     over v_s ≥ A_s − w, v, w ≥ 0; exact, also in the relaxation):
 
-        resilience_cut[n]:      Σ_s A_s − L·w_n − Σ_s v_ns ≥ b,
-        resilience_cut_top[n,s]: v_ns + w_n − A_s ≥ 0,          w_n, v_ns ≥ 0.
+        resilience_cut[n]:       Σ_s A_s − L·w_n − Σ_s v_ns ≥ b,
+        resilience_cut_top[n,s]: v_ns + w_n − A_s ≥ 0,          w_n, v_ns ≥ 0,
 
+    and its count: the sites left after the L largest are lost must reach b, and no
+    k − 1 of them can (k = :meth:`HallCut.sites_needed`), so
+
+        resilience_cut_count[n]: Σ_s Σ_{m∈M(s,k)} y_m ≥ L + k.
+
+    In the relaxation the first two let many sites open a little (five sites that
+    each reach b alone, N-2: y = 1/3 each satisfies them); the count asks for three.
     One such cut covers every loss case at once (each is the cut with that case's
     sites left out), so a plan cannot dodge it by moving to other sites. Added to
     ``model`` as members of ConstraintLists (created on first use); returns the new
@@ -248,6 +268,7 @@ def add_robust_cut(model, cut: HallCut, losses: int) -> list:
         model.cut_excess = pyo.VarList(domain=pyo.NonNegativeReals)
         model.resilience_cut = pyo.ConstraintList()
         model.resilience_cut_top = pyo.ConstraintList()
+        model.resilience_cut_count = pyo.ConstraintList()
     shares: dict[str, list] = defaultdict(list)
     for key, coefficient in cut.terms:
         shares[key[0]].append(coefficient * model.y[key])
@@ -258,6 +279,8 @@ def add_robust_cut(model, cut: HallCut, losses: int) -> list:
     added.append(model.resilience_cut.add(
         sum(sum(terms) for terms in shares.values()) - losses * top
         - sum(excess.values()) >= cut.rhs))
+    added.append(model.resilience_cut_count.add(
+        sum(model.y[key] for key, _ in cut.terms) >= losses + cut.sites_needed()))
     return added
 
 
