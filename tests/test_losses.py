@@ -348,6 +348,7 @@ def test_every_cut_holds_for_every_design_and_every_loss_it_survives(seed, losse
         design_capacity = {(k[0], k[1]): network.modules[k].capacity for k in keys}
         survives = {case for case in cases
                     if shortfall(scenario, design_capacity, set(case), alpha) <= TOLERANCE * total}
+
         def is_open(key, keys=keys):
             return float(key in keys)
 

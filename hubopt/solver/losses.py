@@ -171,21 +171,25 @@ class HallCut:
     terms: tuple[tuple[tuple[str, str, str], float], ...]
     rhs: float
 
-    def site_sides(self, values: Callable) -> dict[str, float]:
-        """Σ_{m∈M(s,k)} a_m·y_m per site s, y from ``values(module)``."""
-        side: dict[str, float] = defaultdict(float)
+    def by_site(self) -> dict[str, list[tuple[tuple[str, str, str], float]]]:
+        """The terms grouped by site: M(s,k) with their a_m, per site s."""
+        grouped: dict[str, list] = defaultdict(list)
         for key, coefficient in self.terms:
-            side[key[0]] += coefficient * values(key)
-        return dict(side)
+            grouped[key[0]].append((key, coefficient))
+        return dict(grouped)
+
+    def site_sides(self, values: Callable) -> dict[str, float]:
+        """A_s = Σ_{m∈M(s,k)} a_m·y_m per site s, y from ``values(module)``."""
+        return {site: sum(a * values(key) for key, a in terms)
+                for site, terms in self.by_site().items()}
 
     def sites_needed(self) -> int:
         """k: the fewest sites whose largest coefficients reach b (one more than the
         sites there are when all of them together fall short)."""
-        best: dict[str, float] = defaultdict(float)
-        for key, coefficient in self.terms:
-            best[key[0]] = max(best[key[0]], coefficient)
+        best = sorted((max(a for _, a in terms) for terms in self.by_site().values()),
+                      reverse=True)
         total = 0.0
-        for count, value in enumerate(sorted(best.values(), reverse=True), start=1):
+        for count, value in enumerate(best, start=1):
             total += value
             if total >= self.rhs * (1 - 1e-12):
                 return count
@@ -269,9 +273,8 @@ def add_robust_cut(model, cut: HallCut, losses: int) -> list:
         model.resilience_cut = pyo.ConstraintList()
         model.resilience_cut_top = pyo.ConstraintList()
         model.resilience_cut_count = pyo.ConstraintList()
-    shares: dict[str, list] = defaultdict(list)
-    for key, coefficient in cut.terms:
-        shares[key[0]].append(coefficient * model.y[key])
+    shares = {site: [a * model.y[key] for key, a in terms]
+              for site, terms in cut.by_site().items()}
     top = model.cut_top.add()
     excess = {site: model.cut_excess.add() for site in shares}
     added = [model.resilience_cut_top.add(excess[site] + top - sum(terms) >= 0)
