@@ -90,6 +90,8 @@ def one(kind: str, size: float, alpha: float, losses: int, mode: str, limit: flo
             "seconds": seconds, "solve_seconds": run.get("solve_seconds"),
             "rounds": run.get("resilience_rounds"), "added": run.get("loss_cases_added",
                                                                       run.get("loss_cases_in_model")),
+            "cuts": run.get("resilience_cuts"), "plans": run.get("resilience_plans_checked"),
+            "check_seconds": run.get("loss_check_seconds"),
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -117,13 +119,16 @@ def _line(row: dict, base: dict | None) -> str:
     return (f"| {row['size']:g} | {row['alpha']:g} | {row['losses'] if row['alpha'] else ''} | "
             f"{row['mode'] if row['alpha'] else ''} | {row['arcs']:,} | {row['variables']:,} | "
             f"{row['rounds'] or ''} | {row['added'] if row['alpha'] else ''} | "
+            f"{row.get('cuts') or ''} | {row.get('plans') or ''} | "
+            f"{'' if row.get('check_seconds') is None else format(row['check_seconds'], '.1f')} | "
             f"{row['seconds']:.1f} | {row['peak_mb']:,.0f} | {row['status']} | {gap} | "
             f"{row['objective'] or 0:,.0f} | {cost} |")
 
 
 HEADER = ("| size | α | L | loss cases | arcs | variables (first round) | rounds | "
-          "cases in model | seconds | peak MB | status | gap | objective | resilience cost |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "cases in model | cuts | plans checked | check s | seconds | peak MB | status | gap | "
+          "objective | resilience cost |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from tiny import (
     Contributor,
     CountryBound,
     Demand,
+    HubOption,
     Permission,
     base,
     with_contributors,
@@ -63,8 +64,15 @@ def posture():
                                       ScenarioCase("strike", 0.4, lost_sites="A")))
 
 
+def two_sizes():
+    """The base case with a second, smaller size at B: one_size (3), Σ y ≤ z_B."""
+    return replace(base(), hub_options=(
+        *base().hub_options, HubOption("B", "goods", "small", 40, fixed_cost=30, row=4)))
+
+
 SCENARIOS = {
     "base": base,
+    "two_sizes": two_sizes,
     "every_family": every_family,
     "stability": lambda: base(stability_penalty=7),
     "resilience": resilience,

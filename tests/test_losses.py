@@ -218,7 +218,8 @@ def test_a_round_stopped_with_a_failing_plan_reports_no_plan(monkeypatch):
     cannot go on: the solve reports no plan rather than a plan that does not survive."""
     run = session_module.Session.run
 
-    def stopped(self, start=None, *, time_limit=None):
+    def stopped(self, start=None, *, time_limit=None, on_improving=None):
+        # HiGHS stopped by its time limit: no incumbent checked while it ran
         outcome = run(self, start, time_limit=time_limit)
         return replace(outcome, status="time_limit") if outcome.has_plan else outcome
     monkeypatch.setattr(session_module.Session, "run", stopped)
@@ -361,56 +362,117 @@ def test_every_cut_holds_for_every_design_and_every_loss_it_survives(seed, losse
             if len(survives) == len(cases):
                 assert cut.surplus(is_open, losses) >= -1e-9 * cut.rhs
                 assert len({k[0] for k, _ in cut.terms if k in keys}) \
-                    >= losses + cut.sites_needed()
+                    >= cut.sites_needed(losses)
     assert checked
     reach = {(a[0], a[2]) for a in arcs(scenario)}
     assert any(a < network.modules[key].capacity * (1 - 1e-9)
                for cut in cuts for key, a in cut.terms if (key[0], key[1]) in reach)
 
 
-def test_rounds_to_check_stop_at_the_checking_gap_and_the_last_proves_the_target(monkeypatch):
-    """Rounds whose plan is only checked run at CHECKING_GAP; once a plan survives every
-    case at a gap above the target, one more round proves the target gap from it."""
-    from hubopt.solver.losses import CHECKING_GAP
-
+def test_a_failing_incumbent_stops_its_round_and_a_surviving_one_is_proven_in_place(
+        monkeypatch):
+    """Every round runs at the target gap. An incumbent found within CHECKING_GAP that
+    fails a loss case stops its round (round 1: plan A fails the loss of A); the next
+    round starts with the cut and proves the target gap with the plan that survives
+    (A + B, 280) — no further round to prove it."""
     run = session_module.Session.run
     gaps = []
 
-    def recorded(self, start=None, *, time_limit=None):
-        outcome = run(self, start, time_limit=time_limit)
-        if self.model.name == "loss_check":        # the check LPs' own session
-            return outcome
-        gaps.append(self.highs.getOptionValue("mip_rel_gap")[1])
-        # pretend a checking round stopped 3 % short of proof
-        return replace(outcome, gap=0.03) if gaps[-1] > 0.01 and outcome.has_plan else outcome
+    def recorded(self, start=None, *, time_limit=None, on_improving=None):
+        outcome = run(self, start, time_limit=time_limit, on_improving=on_improving)
+        if self.model.name != "loss_check":         # not the check LPs' own session
+            gaps.append(self.highs.getOptionValue("mip_rel_gap")[1])
+        return outcome
     monkeypatch.setattr(session_module.Session, "run", recorded)
     plan = hubopt.solve(base(resilience=1.0).with_settings(mip_gap=0.001), stress=False)
     assert plan.status == "optimal" and plan.summary["objective"] == pytest.approx(280)
-    assert gaps == [CHECKING_GAP, CHECKING_GAP, 0.001]   # plan A fails A; A+B; proof
-    assert plan.run["resilience_rounds"] == 3
+    assert gaps == [0.001, 0.001]
+    assert plan.run["resilience_rounds"] == 2
+    assert plan.run["resilience_rounds_stopped_early"] == 1
+    assert plan.run["resilience_plans_checked"] == 2          # A; A + B
 
 
-def test_a_proof_round_stopped_with_a_failing_plan_reports_the_plan_that_survived(
-        monkeypatch):
-    """The round proving the target gap ends at the time limit holding a plan that fails
-    a loss case (here: B's module switched off after the run, so A alone, which fails
-    the loss of A): the cheapest plan of an earlier round that survived (A + B, 280)
-    is reported, status time_limit, not 'no plan'."""
+def test_the_watch_checks_only_incumbents_within_the_checking_gap():
+    """IncumbentWatch: a failing plan further than CHECKING_GAP from the bound is not
+    checked (HiGHS goes on), within it is checked and stops the run; a surviving one
+    is kept as the round's best surviving plan; each plan is checked once."""
+    from hubopt.model.build import build_model
+    from hubopt.solver.losses import CHECKING_GAP, IncumbentWatch, LazyLosses
+    from hubopt.solver.session import CHECK_OPTIONS, Session, SolveOptions
+
+    scenario = base(resilience=1.0)
+    network = build_network(scenario)
+    losses = LazyLosses(network, lambda lp: Session(lp, CHECK_OPTIONS))
+    model = build_model(network, losses=())
+    session = Session(model, SolveOptions(), losses=losses)
+    watch = IncumbentWatch(losses, session)
+    only_a = np.zeros(len(session.compiled.columns))
+    both = np.zeros(len(session.compiled.columns))
+    for key in network.modules:
+        column = session.column(model.y[key])
+        both[column] = 1.0
+        if key[0] == "A":
+            only_a[column] = 1.0
+    far = 200 * (1 - 2 * CHECKING_GAP)
+    assert watch(only_a, 200.0, far) is False and watch.plans == 0
+    assert watch(both, 280.0, 279.0) is False and watch.plans == 1
+    assert watch.survivor.objective == 280.0 and not watch.stopped
+    assert watch(only_a, 200.0, 199.0) is True and watch.stopped and watch.plans == 2
+    assert watch(only_a, 200.0, 199.5) is True and len(losses._checked) == 2
+    session.close()
+
+
+def test_a_round_stopped_with_a_failing_plan_reports_the_plan_that_survived(monkeypatch):
+    """A round ends at the time limit holding a plan that fails a loss case (here: B's
+    module switched off after the run, so A alone, which fails the loss of A) after
+    a plan that survives was found — by the watch, while the round ran (A + B, 280):
+    that plan is reported, status time_limit, gap against the best bound, not 'no
+    plan'."""
     run = session_module.Session.run
 
-    def proof_stopped(self, start=None, *, time_limit=None):
-        outcome = run(self, start, time_limit=time_limit)
-        if self.model.name == "loss_check":
+    def time_ran_out(self, start=None, *, time_limit=None, on_improving=None):
+        outcome = run(self, start, time_limit=time_limit, on_improving=on_improving)
+        if self.model.name == "loss_check" or outcome.termination == "kInterrupt":
             return outcome
-        if self.highs.getOptionValue("mip_rel_gap")[1] > 0.01:
-            return replace(outcome, gap=0.03)               # checking rounds, unproven
         for key in self.model.y:
             if key[0] == "B":
                 self.model.y[key].set_value(0.0)
         return replace(outcome, status="time_limit")
-    monkeypatch.setattr(session_module.Session, "run", proof_stopped)
+    monkeypatch.setattr(session_module.Session, "run", time_ran_out)
     plan = hubopt.solve(base(resilience=1.0).with_settings(mip_gap=0.001), stress=False)
     assert plan.status == "time_limit"
     assert plan.summary["objective"] == pytest.approx(280)
     assert sorted(plan.hubs["site_id"]) == ["A", "B"]
     assert failed_loss_sets(plan.scenario, capacity_of(plan.hubs), 1.0, 1) == []
+
+
+def test_the_count_is_the_fewest_sites_that_survive_any_l_losses():
+    """resilience_cut_count's n (HallCut.sites_needed) against brute force: the least
+    |S| over every set of sites S whose shares, less the L largest, reach b. The
+    hand-worked case: one site reaching b, four a third of it each — N-2 needs five
+    open sites (the old count, L + the fewest reaching b, said three), N-1 four."""
+    import itertools
+
+    from hubopt.solver.losses import HallCut
+
+    def cut_of(coefficients, rhs):
+        return HallCut("goods", tuple(((f"S{i}", "goods", "L"), a)
+                                      for i, a in enumerate(coefficients)), rhs)
+
+    def brute_force(coefficients, rhs, losses):
+        for size in range(len(coefficients) + 1):
+            for chosen in itertools.combinations(sorted(coefficients, reverse=True), size):
+                if sum(chosen[losses:]) >= rhs * (1 - 1e-12):
+                    return size
+        return len(coefficients) + 1
+
+    assert cut_of([3.0, 1.0, 1.0, 1.0, 1.0], 3.0).sites_needed(2) == 5
+    assert cut_of([3.0, 1.0, 1.0, 1.0, 1.0], 3.0).sites_needed(1) == 4
+    assert cut_of([3.0, 1.0, 1.0], 3.0).sites_needed(2) == 4       # none enough: |S| + 1
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        coefficients = [float(v) for v in rng.integers(1, 10, size=int(rng.integers(1, 7)))]
+        rhs = float(rng.integers(1, 25))
+        for losses in (1, 2):
+            assert cut_of(coefficients, rhs).sites_needed(losses) == \
+                brute_force(coefficients, rhs, losses), (coefficients, rhs, losses)

@@ -172,7 +172,7 @@ def test_ctrl_c_in_the_python_api_stops_with_the_plan(monkeypatch):
                       SolveOptions(time_limit=60, mip_gap=0))
     real = guard.run_guarded
     monkeypatch.setattr("hubopt.solver.session.run_guarded",
-                        lambda highs, limit: real(highs, limit, memory=memory))
+                        lambda highs, limit, **kw: real(highs, limit, memory=memory, **kw))
     try:
         outcome = session.solve()
     finally:
@@ -180,6 +180,29 @@ def test_ctrl_c_in_the_python_api_stops_with_the_plan(monkeypatch):
     assert outcome.stopped_by == "interrupted"
     # the example solves in about 0.2 s: stopped at 0.05 s, with or without a plan yet
     assert outcome.status in ("interrupted", "no_solution")
+
+
+def test_a_run_stopped_at_an_incumbent_leaves_the_next_run_alone():
+    """Session.run's on_improving sees each improving incumbent (every column, its
+    objective, the bound) and returning True stops the run with that incumbent.
+    HiGHS keeps its interrupt flag from one run to the next: the next run of the same
+    session, without a stop, must still solve to optimality."""
+    session = Session(build_model(build_network(example_scenario())),
+                      SolveOptions(time_limit=60, mip_gap=0))
+    seen = []
+
+    def first_incumbent(values, objective, bound):
+        seen.append((objective, bound, len(values)))
+        return True
+    try:
+        stopped = session.run(on_improving=first_incumbent)
+        assert len(seen) == 1 and seen[0][2] == len(session.compiled.columns)
+        assert stopped.has_plan and stopped.objective == pytest.approx(seen[0][0])
+        again = session.run()
+        assert again.status == "optimal" and again.termination == "kOptimal"
+        assert again.objective <= stopped.objective + 1e-6
+    finally:
+        session.close()
 
 
 def test_the_guard_leaves_an_unhindered_solve_alone():

@@ -83,15 +83,18 @@ class GuardReport:
 
 
 def run_guarded(highs: highspy.Highs, memory_limit_mb: float | None = None, *,
-                memory: Callable[[], float] = resident_mb) -> GuardReport:
+                memory: Callable[[], float] = resident_mb,
+                stop_when: Callable[[], bool] | None = None) -> GuardReport:
     """``highs.run()``, stopped early past ``memory_limit_mb`` of resident memory
-    (None: no limit) or on a stop request. ``memory`` reads the resident memory
+    (None: no limit), on a stop request, or once ``stop_when()`` is true (the
+    caller's own reason, not reported here). ``memory`` reads the resident memory
     (MB); tests give their own."""
     stop = threading.Event()
 
     def interrupt(event) -> None:
-        if stop.is_set():
-            event.interrupt()
+        # written every time: HiGHS keeps the flag from one run to the next, so a run
+        # stopped here would otherwise stop the next one at its first check
+        event.interrupt(stop.is_set() or (stop_when is not None and stop_when()))
     callbacks = (highs.cbSimplexInterrupt, highs.cbIpmInterrupt, highs.cbMipInterrupt)
     for callback in callbacks:
         callback.subscribe(interrupt)

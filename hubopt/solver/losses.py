@@ -23,14 +23,22 @@ case at all and :class:`LazyLosses`, on every :meth:`Session.solve`,
    the same HiGHS (:meth:`Session.add_constraints`) — and solves again, until a
    plan fails none.
 
-Rounds whose plan is only to be checked stop at ``CHECKING_GAP`` (5 %, or the
-target gap if looser): the plan need not be near-optimal to tell which loss
-cases bind. Once a plan survives every case, one more round proves the target
-gap, started from that plan; a plan it finds that fails a case sends the loop on
-at the target gap, and if time runs out then, the cheapest plan that survived is
-reported (status time_limit, its gap against the best bound of all rounds). On
-theatre ×0.1 with N-2 the early rounds fell from 10–60 s to 5–10 s each
-(docs/resilience.md).
+Every round runs at the target gap, and the plans HiGHS finds are checked as
+it finds them (:class:`IncumbentWatch`, through :meth:`Session.run`'s
+``on_improving``): once the round is within ``CHECKING_GAP`` (5 %, or the
+target if looser) of its bound, an incumbent that fails a loss case stops the
+round — it is near-optimal for a model that still misses cuts, so proving the
+gap of that model would be wasted — and one that survives is kept. A round
+whose plans survive goes on to prove the target gap in the same branch and
+bound: there is no restart to prove it, and no proof is spent on a model whose
+optimum turns out to fail a case (until 2026-12-07 rounds stopped at 5 % and a
+last round proved the target from the first survivor; on theatre ×0.1 with N-2
+that last round spent 390 s before its plan failed a pair). After a round that
+ends with a failing plan, the cheapest surviving plan found so far (the watch
+looks among the incumbents it found too early to check) starts the next round:
+it satisfies every cut, so HiGHS has its incumbent from the start. If time runs
+out with a plan that fails a case, the cheapest surviving plan is reported
+(status time_limit, its gap against the best bound of all rounds).
 
 (Flows for every failed case was the first version: on theatre ×0.1 each round
 then became as hard as the full model and no surviving plan was found in 600 s;
@@ -42,8 +50,8 @@ satisfies every loss case, so it is a plan of the full model with that gap.
 Finite: each round cuts off its plan with prices from the vertices of one dual
 polytope per case, or adds a case that was not in the model. The time limit is shared by all
 rounds; a round that ends (time, memory, Ctrl-C) with a plan that still fails a
-loss case ends the solve with the cheapest plan of an earlier round that
-survived, or without a plan (``no_solution``) when none did: a plan that does not
+loss case ends the solve with the cheapest plan found that survived, or
+without a plan (``no_solution``) when none did: a plan that does not
 survive is never reported as one that does.
 """
 
@@ -53,10 +61,12 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
 
 from ..model.build import add_loss_cases, loss_cases, loss_label
 from ..model.network import Network
@@ -71,19 +81,26 @@ SHORTFALL_TOLERANCE = 1e-6
 # A cut the failed plan violates by less than this (relative) is not trusted to move the
 # next round: that case gets its flows (the full model's rows) instead.
 CUT_MARGIN = 1e-7
-# Rounds whose plan is only to be checked stop at this gap (or the target gap, if
-# looser); once a plan survives every case, the target gap is proven from it.
+# An incumbent within this gap of its round's bound (or the target gap, if looser) is
+# checked as HiGHS finds it; one that fails a loss case stops the round.
 CHECKING_GAP = 0.05
+# Incumbents found further than that from the bound are not checked as they come; the
+# last few are kept, to look among them for a plan that survives when a round ends
+# with one that fails (the next round's MIP start).
+UNCHECKED_KEPT = 5
 
 
 @dataclass(frozen=True)
 class LossRound:
-    """One MIP solve of the lazy loop: its objective and the loss cases its plan
-    failed (added before the next round; none in the last round)."""
+    """One MIP solve of the lazy loop: its objective, the loss cases its plan failed
+    (cut before the next round; none in the last round), the seconds of its checks,
+    how many plans were checked while it ran and whether one that failed stopped it."""
 
     objective: float | None
     failed: tuple[str, ...]
     check_seconds: float
+    plans_checked: int = 0
+    stopped_early: bool = False
 
 
 def open_capacity(model, network: Network) -> dict[tuple[str, str], float]:
@@ -105,22 +122,29 @@ class LossCheck:
 
     u_r (units/period) is what row r lacks of α·q_r after losing t. Counting it in
     units (not as a share of q_r) keeps the optimal prices 0 or 1, so each cut of
-    :func:`loss_cuts` is Hall's condition for one set of rows. The LP is
-    built once over every usable arc; a plan sets the capacity rows' bounds and a
-    loss case fixes the flows of its sites to 0, so every case re-solves warm in
-    the one session ``lp_session(model)`` opens."""
+    :func:`loss_cuts` is Hall's condition for one set of rows. The LP holds the
+    usable arcs of ``sites`` (default: every site; the lazy loop passes a plan's
+    open sites, the only ones with capacity — on theatre ×0.5 a twentieth of the
+    arcs); a plan sets the capacity rows' bounds and a loss case fixes the flows of
+    its sites to 0, so every case re-solves warm in the one session
+    ``lp_session(model)`` opens. A closed site's flows are 0 either way, so both
+    LPs have the same optimal shortfall and the same optimal prices."""
 
-    def __init__(self, network: Network, alpha: float, lp_session: Callable):
+    def __init__(self, network: Network, alpha: float, lp_session: Callable,
+                 sites: Iterable[str] | None = None):
         self.network = network
+        self.sites = frozenset(network.sites if sites is None else sites)
+        arcs = [key for key in network.arcs if key[0] in self.sites]
         model = pyo.ConcreteModel(name="loss_check")
-        model.A = pyo.Set(initialize=list(network.arcs), dimen=3, ordered=True)
+        model.A = pyo.Set(initialize=arcs, dimen=3, ordered=True)
         model.R = pyo.Set(initialize=list(network.demand), dimen=2, ordered=True)
         model.x = pyo.Var(model.A, within=pyo.NonNegativeReals)
         model.u = pyo.Var(model.R, within=pyo.NonNegativeReals)
         model.check_demand = pyo.Constraint(model.R, rule=lambda m, sector, service: (
-            sum(m.x[a.key] for a in network.arcs_into((sector, service))) + m.u[sector, service]
+            sum(m.x[a.key] for a in network.arcs_into((sector, service))
+                if a.site_id in self.sites) + m.u[sector, service]
             >= alpha * network.demand[(sector, service)].quantity))
-        pairs = sorted({(a.site_id, a.service) for a in network.arcs.values()})
+        pairs = sorted({(key[0], key[2]) for key in arcs})
         model.check_capacity = pyo.Constraint(
             pyo.Set(initialize=pairs, dimen=2, ordered=True),
             rule=lambda m, s, k: sum(m.x[a.key] for a in network.arcs_from(s, k)) <= 0)
@@ -129,7 +153,7 @@ class LossCheck:
         self.session = lp_session(model)
         self._capacity = dict.fromkeys(pairs, 0.0)    # the capacity rows' upper bounds
         self._flows_of: dict[str, list] = defaultdict(list)   # site → its x, to fix at 0
-        for key in network.arcs:
+        for key in arcs:
             self._flows_of[key[0]].append(model.x[key])
 
     def set_plan(self, capacity: dict[tuple[str, str], float]) -> None:
@@ -183,13 +207,16 @@ class HallCut:
         return {site: sum(a * values(key) for key, a in terms)
                 for site, terms in self.by_site().items()}
 
-    def sites_needed(self) -> int:
-        """k: the fewest sites whose largest coefficients reach b (one more than the
-        sites there are when all of them together fall short)."""
+    def sites_needed(self, losses: int) -> int:
+        """n: the fewest sites a design must open among the cut's for the cut to hold
+        after losing any L = ``losses`` of them. A set of n sites keeps at most the
+        sum of its n largest a_s less its L largest, so with a_(1) ≥ a_(2) ≥ … the
+        per-site largest coefficients, n is the least with a_(L+1) + … + a_(n) ≥ b
+        (one more than the sites there are when none reaches it)."""
         best = sorted((max(a for _, a in terms) for terms in self.by_site().values()),
                       reverse=True)
         total = 0.0
-        for count, value in enumerate(best, start=1):
+        for count, value in enumerate(best[losses:], start=losses + 1):
             total += value
             if total >= self.rhs * (1 - 1e-12):
                 return count
@@ -256,13 +283,16 @@ def add_robust_cut(model, cut: HallCut, losses: int) -> list:
         resilience_cut[n]:       Σ_s A_s − L·w_n − Σ_s v_ns ≥ b,
         resilience_cut_top[n,s]: v_ns + w_n − A_s ≥ 0,          w_n, v_ns ≥ 0,
 
-    and its count: the sites left after the L largest are lost must reach b, and no
-    k − 1 of them can (k = :meth:`HallCut.sites_needed`), so
+    and its count: a design must open at least n of the cut's sites, n the fewest
+    whose sum less its L largest reaches b (:meth:`HallCut.sites_needed`), so
 
-        resilience_cut_count[n]: Σ_s Σ_{m∈M(s,k)} y_m ≥ L + k.
+        resilience_cut_count[n]: Σ_s Σ_{m∈M(s,k)} y_m ≥ n.
 
     In the relaxation the first two let many sites open a little (five sites that
     each reach b alone, N-2: y = 1/3 each satisfies them); the count asks for three.
+    With unequal a_m it asks for more than L plus the fewest sites reaching b: one
+    site reaching b and others a third of it each, N-2, need five open sites, not
+    three (losing the large one and one more leaves three thirds).
     One such cut covers every loss case at once (each is the cut with that case's
     sites left out), so a plan cannot dodge it by moving to other sites. Added to
     ``model`` as members of ConstraintLists (created on first use); returns the new
@@ -283,8 +313,88 @@ def add_robust_cut(model, cut: HallCut, losses: int) -> list:
         sum(sum(terms) for terms in shares.values()) - losses * top
         - sum(excess.values()) >= cut.rhs))
     added.append(model.resilience_cut_count.add(
-        sum(model.y[key] for key, _ in cut.terms) >= losses + cut.sites_needed()))
+        sum(model.y[key] for key, _ in cut.terms) >= cut.sites_needed(losses)))
     return added
+
+
+@dataclass(frozen=True)
+class Survivor:
+    """A plan found that survives every loss case: its objective and every column's
+    value (:meth:`Session.snapshot`, a MIP start for the next round)."""
+
+    objective: float
+    values: ComponentMap
+
+    @staticmethod
+    def cheaper(kept: Survivor | None, found: Survivor | None) -> Survivor | None:
+        if found is None or (kept is not None and kept.objective <= found.objective):
+            return kept
+        return found
+
+
+class IncumbentWatch:
+    """Checks the plans HiGHS finds during a round, as it finds them
+    (:meth:`Session.run`'s ``on_improving``): once the round's gap is within
+    ``CHECKING_GAP`` (or the target, if looser), a new incumbent that fails a loss
+    case stops the run — the round has found what to cut, and proving the gap of a
+    model that still misses cuts would be wasted — and one that survives is kept
+    (the best plan so far, should time run out). So a round whose plans survive goes
+    on to prove the target gap without a restart. Each plan is checked once
+    (:meth:`LazyLosses.failed_for` remembers)."""
+
+    def __init__(self, losses: LazyLosses, session):
+        self.losses = losses
+        self.session = session
+        self.threshold = max(session.options.mip_gap, CHECKING_GAP)
+        model = session.model
+        self.modules = []          # (column, module capacity, (site, service))
+        for key, module in losses.network.modules.items():
+            try:
+                self.modules.append((session.column(model.y[key]), module.capacity,
+                                     (key[0], key[1])))
+            except KeyError:       # a module fixed out of the model: never open
+                continue
+        self.survivor: Survivor | None = None
+        self.unchecked: list[tuple[float, np.ndarray]] = []   # the last few, too early
+        self.stopped = False
+        self.plans = 0
+        self.seconds = 0.0
+
+    def __call__(self, values: np.ndarray, objective: float, bound: float) -> bool:
+        """Whether to stop the run at this incumbent (``values``: every column)."""
+        gap = (objective - bound) / max(abs(objective), 1e-9)
+        if gap > self.threshold:
+            self.unchecked = [*self.unchecked[-(UNCHECKED_KEPT - 1):], (objective, values)]
+            return False
+        if self._fails(values, objective):
+            self.stopped = True
+            return True
+        return False
+
+    def find_survivor(self) -> None:
+        """After a round whose last plan failed: check the incumbents it found too early
+        to check, cheapest first, until one survives (the next round's start)."""
+        for objective, values in sorted(self.unchecked, key=lambda found: found[0]):
+            if self.survivor is not None and self.survivor.objective <= objective:
+                break
+            if not self._fails(values, objective):
+                break
+        self.unchecked = []
+
+    def _fails(self, values: np.ndarray, objective: float) -> bool:
+        """Check the plan of ``values``; keep it as the round's survivor if it is one."""
+        clock = time.perf_counter()
+        capacity: dict[tuple[str, str], float] = defaultdict(float)
+        for column, size, pair in self.modules:
+            if values[column] > 0.5:
+                capacity[pair] += size
+        failed = self.losses.failed_for(dict(capacity), self.session.model)
+        self.plans += 1
+        self.seconds += time.perf_counter() - clock
+        if not failed and (self.survivor is None or objective < self.survivor.objective):
+            self.survivor = Survivor(objective, ComponentMap(
+                zip(self.session.compiled.columns, values.tolist(), strict=True)))
+        return bool(failed)
 
 
 class LazyLosses:
@@ -302,26 +412,37 @@ class LazyLosses:
         self.rounds: list[LossRound] = []
         self.cuts = 0
         self._seen: dict = {}      # each cut added → its round, so none is added twice
+        self._checked: dict = {}   # (plan's capacity, cases in model) → its failed cases
         self._check: LossCheck | None = None
 
     def failed_cases(self, model) -> list[tuple[tuple[str, ...], dict]]:
         """The loss cases of the loaded plan's open sites that are not in the model
         and that the plan fails, each with the check LP's prices."""
-        capacity = open_capacity(model, self.network)
-        open_sites = {s for (s, _), value in capacity.items() if value > 0}
+        return self.failed_for(open_capacity(model, self.network), model)
+
+    def failed_for(self, capacity: dict[tuple[str, str], float],
+                   model) -> list[tuple[tuple[str, ...], dict]]:
+        """:meth:`failed_cases` of the plan with this open capacity per (site,
+        service); a plan checked before in this model is not checked again."""
+        key = (frozenset(capacity.items()), len(model.loss_cases))
+        if key in self._checked:
+            return self._checked[key]
+        open_sites = frozenset(s for (s, _), value in capacity.items() if value > 0)
         todo = [case for case in loss_cases(self.network, open_sites)
                 if loss_label(case) not in model.loss_cases]
-        if not todo:
-            return []
-        if self._check is None:
-            self._check = LossCheck(self.network, self.network.scenario.settings.resilience,
-                                    self.lp_session)
-        self._check.set_plan(capacity)
         failed = []
-        for case in todo:
-            short, prices = self._check.shortfall(case)
-            if short:
-                failed.append((case, prices))
+        if todo:
+            if self._check is None or self._check.sites != open_sites:
+                self.close()
+                self._check = LossCheck(self.network,
+                                        self.network.scenario.settings.resilience,
+                                        self.lp_session, open_sites)
+            self._check.set_plan(capacity)
+            for case in todo:
+                short, prices = self._check.shortfall(case)
+                if short:
+                    failed.append((case, prices))
+        self._checked[key] = failed
         return failed
 
     def solve(self, session, start, *, time_limit: float | None = None) -> SolveOutcome:
@@ -331,43 +452,47 @@ class LazyLosses:
         limit = session.options.time_limit if time_limit is None else time_limit
         begin = time.perf_counter()
         seconds = 0.0
-        target = session.options.mip_gap
-        gap = max(target, CHECKING_GAP)
-        survived = None          # (outcome, values) of the cheapest plan that survived
+        survived: Survivor | None = None     # the cheapest plan that survived every case
         bound = -math.inf        # the best bound of any round: each bounds the full model
         while True:
             left = limit - (time.perf_counter() - begin)
-            with session.option("mip_rel_gap", gap):
-                outcome = session.run(start, time_limit=max(0.01, left))
+            watch = IncumbentWatch(self, session)
+            outcome = session.run(start, time_limit=max(0.01, left), on_improving=watch)
             seconds += outcome.seconds
             if outcome.bound is not None:
                 bound = max(bound, outcome.bound)
             if not outcome.has_plan:
+                watch.find_survivor()
+                survived = Survivor.cheaper(survived, watch.survivor)
+                if survived is not None:
+                    return self._survivor(session, survived, outcome, outcome.status,
+                                          bound, seconds)
                 return replace(outcome, seconds=seconds)
             clock = time.perf_counter()
             failed = self.failed_cases(session.model)
-            checked = time.perf_counter() - clock
+            if failed:
+                watch.find_survivor()
+            survived = Survivor.cheaper(survived, watch.survivor)
+            checked = time.perf_counter() - clock + watch.seconds
             labels = tuple(loss_label(case) for case, _ in failed)
-            self.rounds.append(LossRound(outcome.objective, labels, checked))
-            log.info("resilience round %d: objective %s, %d loss case(s) failed%s (%.2f s check)",
+            self.rounds.append(LossRound(outcome.objective, labels, checked,
+                                         watch.plans, watch.stopped))
+            log.info("resilience round %d: objective %s, %d loss case(s) failed%s "
+                     "(%d plan(s) checked as found, %.2f s of checks)%s",
                      len(self.rounds), f"{outcome.objective:,.2f}", len(failed),
                      f": {', '.join(labels[:8])}{' ...' if len(labels) > 8 else ''}"
-                     if labels else "", checked)
+                     if labels else "", watch.plans, checked,
+                     ", stopped at a plan that fails" if watch.stopped else "")
             if not failed:
-                values = session.snapshot()
-                if survived is None or outcome.objective < survived[0].objective:
-                    survived = (outcome, values)
-                if gap > target and outcome.status == "optimal" \
-                        and (outcome.gap is None or outcome.gap > target):
-                    # a plan that survives, found at the checking gap: now prove the
-                    # target gap from it (the cuts stay, so the proof may find others)
-                    gap, start = target, values
-                    continue
+                if outcome.status != "optimal":
+                    return self._gap_from(outcome, bound, seconds)
                 return replace(outcome, seconds=seconds)
-            if outcome.status != "optimal" or time.perf_counter() - begin >= limit:
-                stop = "time_limit" if outcome.status == "optimal" else outcome.status
+            out_of_time = time.perf_counter() - begin >= limit
+            if (outcome.status != "optimal" and not watch.stopped) or out_of_time:
+                stop = "time_limit" if outcome.status == "optimal" or watch.stopped \
+                    else outcome.status
                 if survived is not None:
-                    return self._survivor(session, survived, stop, bound, seconds)
+                    return self._survivor(session, survived, outcome, stop, bound, seconds)
                 log.warning("resilience: the solve stopped (%s) with a plan that does not "
                             "survive the loss of %s; no plan is reported", stop, labels[0])
                 return replace(outcome, status="no_solution", objective=None, gap=None,
@@ -378,22 +503,33 @@ class LazyLosses:
                 if stopped is not None:
                     return replace(outcome, status="no_solution", objective=None, gap=None,
                                    seconds=seconds, stopped_by=stopped)
-            start = None
+            # the cheapest surviving plan satisfies every cut (each is valid for every
+            # plan that survives), so it starts the next round as its incumbent
+            start = survived.values if survived is not None else None
 
     @staticmethod
-    def _survivor(session, survived, status: str, bound: float,
-                  seconds: float) -> SolveOutcome:
-        """The cheapest plan of an earlier round that survived every loss case, put back
-        in the model, with its gap against the best bound of all rounds."""
-        kept, values = survived
-        session.load(values)
-        gap = (kept.objective - bound) / max(abs(kept.objective), 1e-9) \
-            if math.isfinite(bound) else kept.gap
+    def _gap_from(outcome: SolveOutcome, bound: float, seconds: float) -> SolveOutcome:
+        """A surviving plan of a round stopped early, its gap against the best bound
+        of all rounds (a stopped round's own bound can be below an earlier one's)."""
+        if not math.isfinite(bound) or outcome.objective is None:
+            return replace(outcome, seconds=seconds)
+        gap = max(0.0, (outcome.objective - bound) / max(abs(outcome.objective), 1e-9))
+        return replace(outcome, bound=bound, gap=gap, seconds=seconds)
+
+    @staticmethod
+    def _survivor(session, survived: Survivor, last: SolveOutcome, status: str,
+                  bound: float, seconds: float) -> SolveOutcome:
+        """The cheapest plan found that survived every loss case, put back in the
+        model, with its gap against the best bound of all rounds."""
+        session.load(survived.values)
+        gap = (survived.objective - bound) / max(abs(survived.objective), 1e-9) \
+            if math.isfinite(bound) else None
         log.warning("resilience: the solve stopped (%s) before the gap was proven; the "
                     "cheapest plan that survives every loss case is reported (gap %s)",
                     status, "unknown" if gap is None else f"{gap:.2%}")
-        return replace(kept, status=status, bound=bound if math.isfinite(bound) else None,
-                       gap=gap, seconds=seconds)
+        return replace(last, status=status, objective=survived.objective,
+                       bound=bound if math.isfinite(bound) else None, gap=gap,
+                       seconds=seconds)
 
     def _cut(self, session, failed) -> list[tuple[str, ...]]:
         """Add, for each failed case, the cuts of :func:`loss_cuts` that its plan
@@ -452,6 +588,8 @@ class LazyLosses:
                 "loss_cases_failed": ", ".join(failed) or "none",
                 "loss_cases_added": len(labels),
                 "loss_cases_in_model": ", ".join(labels) or "none",
+                "resilience_plans_checked": len(self._checked),
+                "resilience_rounds_stopped_early": sum(r.stopped_early for r in self.rounds),
                 "loss_check_seconds": sum(r.check_seconds for r in self.rounds)}
 
     def close(self) -> None:

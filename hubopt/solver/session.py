@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -164,10 +165,15 @@ class Session:
         return self.run(start, time_limit=time_limit)
 
     def run(self, start: Mapping[Any, float] | None = None, *,
-            time_limit: float | None = None, _retried: bool = False) -> SolveOutcome:
+            time_limit: float | None = None, on_improving: Callable | None = None,
+            _retried: bool = False) -> SolveOutcome:
         """One HiGHS run of the model as it now stands (see :meth:`solve`), within
         ``time_limit`` seconds (default: the options' limit, less the time spent
-        preparing on the first run) and what is left of the deadline."""
+        preparing on the first run) and what is left of the deadline.
+        ``on_improving(values, objective, bound)`` is called with each improving MIP
+        incumbent HiGHS finds (every column's value, its objective, HiGHS's dual
+        bound then); when it returns True the run stops there, as at a time limit,
+        with that incumbent."""
         first = self.solves == 0
         spent = self.prepare_seconds if first else 0.0
         limit = max(0.0, (self.options.time_limit if time_limit is None else time_limit)
@@ -182,13 +188,16 @@ class Session:
         # progress lines for the session's first run only: a study's dozens of re-solves
         # would repeat them (each study logs its own line per re-solve)
         self._watcher = LogWatcher(self.options.verbose, progress=first)
-        with self._watcher:
+        with self._watcher, _improving(self.highs, on_improving) as (stop, failure):
             try:
-                report = run_guarded(self.highs, self.options.memory_limit_mb)
+                report = run_guarded(self.highs, self.options.memory_limit_mb,
+                                     stop_when=stop.is_set)
             except SolverError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a solver crash is not the planner's fault
                 raise SolverError(f"HiGHS failed: {exc}") from exc
+        if failure:
+            raise failure[0]
         text = self._watcher.text
         self._watcher = None
         seconds = time.perf_counter() - begin
@@ -207,7 +216,8 @@ class Session:
             self.solves += 1
             self.seconds += seconds
             self.highs.clearSolver()
-            return self.run(None, time_limit=time_limit, _retried=True)
+            return self.run(None, time_limit=time_limit, on_improving=on_improving,
+                            _retried=True)
         if values is not None:
             self._values = np.asarray(values)
             for var, value in zip(self.compiled.columns, values, strict=True):
@@ -478,6 +488,37 @@ class Session:
     def _log(self, event) -> None:
         if self._watcher is not None:
             self._watcher.write(event.message)
+
+
+@contextmanager
+def _improving(highs: highspy.Highs, on_improving: Callable | None
+               ) -> Iterator[tuple[threading.Event, list]]:
+    """While inside, call ``on_improving`` with each improving MIP incumbent of
+    ``highs``. Yields an event set once it returns True (the run is stopped at
+    HiGHS's next interrupt check: HiGHS reads an interrupt only there) and a list
+    that holds the exception ``on_improving`` raised, if any (the run is stopped
+    then too; an exception must not escape into HiGHS)."""
+    stop, failure = threading.Event(), []
+    if on_improving is None:
+        yield stop, failure
+        return
+
+    def improving(event) -> None:
+        if stop.is_set():
+            return
+        out = event.data_out
+        try:
+            if on_improving(np.array(out.mip_solution, dtype=float),
+                            float(out.objective_function_value), float(out.mip_dual_bound)):
+                stop.set()
+        except BaseException as exc:  # noqa: BLE001 - re-raised after the run
+            failure.append(exc)
+            stop.set()
+    highs.cbMipImprovingSolution.subscribe(improving)
+    try:
+        yield stop, failure
+    finally:
+        highs.cbMipImprovingSolution.unsubscribe(improving)
 
 
 def open_session(network: Network, previous_plan: Iterable[ModuleKey], options: SolveOptions,
