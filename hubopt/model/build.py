@@ -16,7 +16,7 @@ f_cs ≥ 0                   funding of contributor c at s (currency/year)   ``f
 (1) demand                 Σ_s x_sr = q_r                                  ``demand``
 (2) capacity               Σ_r x_sr ≤ Σ_m cap_m·y_m                        ``capacity``
 (2a) aggregate_capacity    Σ_{m of k} min(cap_m, D_k)·y_m ≥ D_k (valid)    ``aggregate_capacity``
-(3) one_size               Σ_{m∈M(s,k)} y_m ≤ z_s                          ``one_size``
+(3) one_size               Σ_{m∈M(s,k)} y_m ≤ 1                            ``one_size``
 (4) site_link              y_m ≤ z_s;  z_s ≤ Σ_{m∈M(s)} y_m                ``site_link_module``,
                                                                            ``site_link_any``
 (5) strong_link            x_sr ≤ q_r·Σ_{m∈M(s,k)} y_m                     ``strong_link``
@@ -44,8 +44,8 @@ variable ``slack_<family>`` and the objective becomes the weighted total slack
 Σ_f w_f·Σ_i slack_i / scale_i (:data:`SLACK_WEIGHTS`, :func:`slack_scales`);
 the cost expressions stay, for the second, cheapest-relaxed-plan phase.
 
-Constraints that are implied by others are not generated: ``one_size`` for a
-(site, service) with a single size (y ≤ z is its ``site_link_module``) and
+Constraints that are implied by variable bounds are not generated: ``one_size``
+for a (site, service) with a single size (y ≤ 1 is its bound) and
 ``redundancy`` when redundancy = 1 (implied by demand and strong_link).
 """
 
@@ -431,16 +431,12 @@ def add_aggregate_capacity(model, network: Network) -> None:
 
 
 def add_one_size(model, network: Network) -> None:
-    """(3) Σ_{m ∈ M(s,k)} y_m ≤ z_s: at most one size per site and service, and only at
-    an open site. For binary y, z the same plans as Σ y_m ≤ 1 with y_m ≤ z_s (4); in
-    the LP relaxation it stops several sizes of one site each opening a little under
-    one fractional z_s (theatre ×0.1: the LP bound rises 1.2 %, and 4.4 % with the
-    N-2 cuts of :mod:`hubopt.solver.losses`)."""
+    """(3) Σ_{m ∈ M(s,k)} y_m ≤ 1: at most one size per site and service."""
     pairs = sorted({(s, k) for s, k, _ in network.modules
                     if len(network.modules_of(s, k)) > 1})
     model.one_size = pyo.Constraint(
         pyo.Set(initialize=pairs, dimen=2, ordered=True),
-        rule=lambda m, s, k: sum(m.y[key] for key in network.modules_of(s, k)) <= m.z[s])
+        rule=lambda m, s, k: sum(m.y[key] for key in network.modules_of(s, k)) <= 1)
 
 
 def add_site_link(model, network: Network) -> None:
