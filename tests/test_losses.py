@@ -369,27 +369,65 @@ def test_every_cut_holds_for_every_design_and_every_loss_it_survives(seed, losse
                for cut in cuts for key, a in cut.terms if (key[0], key[1]) in reach)
 
 
-def test_a_failing_incumbent_stops_its_round_and_a_surviving_one_is_proven_in_place(
-        monkeypatch):
-    """Every round runs at the target gap. An incumbent found within CHECKING_GAP that
-    fails a loss case stops its round (round 1: plan A fails the loss of A); the next
-    round starts with the cut and proves the target gap with the plan that survives
-    (A + B, 280) — no further round to prove it."""
+def test_rounds_to_check_stop_at_the_checking_gap_and_the_last_proves_the_target(monkeypatch):
+    """Rounds whose plan is only checked run at CHECKING_GAP; once a plan survives every
+    case at a gap above the target, one more round proves the target gap from it."""
+    from hubopt.solver.losses import CHECKING_GAP
+
     run = session_module.Session.run
     gaps = []
 
     def recorded(self, start=None, *, time_limit=None, on_improving=None):
         outcome = run(self, start, time_limit=time_limit, on_improving=on_improving)
-        if self.model.name != "loss_check":         # not the check LPs' own session
-            gaps.append(self.highs.getOptionValue("mip_rel_gap")[1])
-        return outcome
+        if self.model.name == "loss_check":        # the check LPs' own session
+            return outcome
+        gaps.append(self.highs.getOptionValue("mip_rel_gap")[1])
+        # pretend a checking round stopped 3 % short of proof
+        return replace(outcome, gap=0.03) if gaps[-1] > 0.01 and outcome.has_plan else outcome
     monkeypatch.setattr(session_module.Session, "run", recorded)
     plan = hubopt.solve(base(resilience=1.0).with_settings(mip_gap=0.001), stress=False)
     assert plan.status == "optimal" and plan.summary["objective"] == pytest.approx(280)
-    assert gaps == [0.001, 0.001]
-    assert plan.run["resilience_rounds"] == 2
-    assert plan.run["resilience_rounds_stopped_early"] == 1
+    assert gaps == [CHECKING_GAP, CHECKING_GAP, 0.001]   # plan A fails A; A+B; proof
+    assert plan.run["resilience_rounds"] == 3
     assert plan.run["resilience_plans_checked"] == 2          # A; A + B
+
+
+def test_a_failing_incumbent_stops_the_proof_and_checking_resumes_from_the_survivor(
+        monkeypatch):
+    """The proof round's watch meets a plan that fails (here: the proof round's
+    on_improving is handed plan A, within the checking gap, and the run ends holding
+    it, as HiGHS does when interrupted): the loop does not report it, but returns to
+    a checking round started from the surviving plan (A + B), which then needs no
+    further proof."""
+    run = session_module.Session.run
+    calls = []
+
+    def proof_meets_a(self, start=None, *, time_limit=None, on_improving=None):
+        if self.model.name == "loss_check":
+            return run(self, start, time_limit=time_limit, on_improving=on_improving)
+        gap = self.highs.getOptionValue("mip_rel_gap")[1]
+        calls.append((gap, start is not None))
+        if gap < 0.01 and len(calls) == 3:      # the first proof round
+            values = np.zeros(len(self.compiled.columns))
+            for key in self.model.y:
+                if key[0] == "A":
+                    values[self.column(self.model.y[key])] = 1.0
+            assert on_improving(values, 200.0, 199.9) is True
+        outcome = run(self, start, time_limit=time_limit, on_improving=on_improving)
+        if gap > 0.01 and outcome.has_plan and len(calls) == 2:
+            return replace(outcome, gap=0.03)        # the checking round, unproven
+        if len(calls) == 3:                          # HiGHS stopped holding plan A
+            for key in self.model.y:
+                if key[0] == "B":
+                    self.model.y[key].set_value(0.0)
+            return replace(outcome, status="time_limit", termination="kInterrupt")
+        return outcome
+    monkeypatch.setattr(session_module.Session, "run", proof_meets_a)
+    plan = hubopt.solve(base(resilience=1.0).with_settings(mip_gap=0.001), stress=False)
+    assert plan.status == "optimal" and plan.summary["objective"] == pytest.approx(280)
+    assert [gap for gap, _ in calls] == [0.05, 0.05, 0.001, 0.05]
+    assert calls[3][1]                     # started from the plan that survived
+    assert plan.run["resilience_rounds_stopped_early"] == 2     # round 1 (A) and the proof
 
 
 def test_the_watch_checks_only_incumbents_within_the_checking_gap():

@@ -23,22 +23,20 @@ case at all and :class:`LazyLosses`, on every :meth:`Session.solve`,
    the same HiGHS (:meth:`Session.add_constraints`) — and solves again, until a
    plan fails none.
 
-Every round runs at the target gap, and the plans HiGHS finds are checked as
-it finds them (:class:`IncumbentWatch`, through :meth:`Session.run`'s
-``on_improving``): once the round is within ``CHECKING_GAP`` (5 %, or the
-target if looser) of its bound, an incumbent that fails a loss case stops the
-round — it is near-optimal for a model that still misses cuts, so proving the
-gap of that model would be wasted — and one that survives is kept. A round
-whose plans survive goes on to prove the target gap in the same branch and
-bound: there is no restart to prove it, and no proof is spent on a model whose
-optimum turns out to fail a case (until 2026-12-07 rounds stopped at 5 % and a
-last round proved the target from the first survivor; on theatre ×0.1 with N-2
-that last round spent 390 s before its plan failed a pair). After a round that
-ends with a failing plan, the cheapest surviving plan found so far (the watch
-looks among the incumbents it found too early to check) starts the next round:
-it satisfies every cut, so HiGHS has its incumbent from the start. If time runs
-out with a plan that fails a case, the cheapest surviving plan is reported
-(status time_limit, its gap against the best bound of all rounds).
+Rounds whose plan is only to be checked stop at ``CHECKING_GAP`` (5 %, or the
+target gap if looser): the plan need not be near-optimal to tell which loss
+cases bind. Once a plan survives every case, one more round proves the target
+gap, started from that plan. While it runs, the plans HiGHS finds are checked
+as it finds them (:class:`IncumbentWatch`, through :meth:`Session.run`'s
+``on_improving``): one within ``CHECKING_GAP`` of the bound that fails a loss
+case stops the proof at once — it is near-optimal for a model that still
+misses cuts, so proving that model's gap would be wasted (on theatre ×0.1 with
+N-2 a proof round once ran 390 s before its plan failed a pair) — and one that
+survives is kept. After a failing plan the loop goes back to checking rounds,
+started from the cheapest surviving plan found (it satisfies every cut; the
+watch also looks among the incumbents it found too early to check). If time
+runs out with a plan that fails a case, the cheapest surviving plan is
+reported (status time_limit, its gap against the best bound of all rounds).
 
 (Flows for every failed case was the first version: on theatre ×0.1 each round
 then became as hard as the full model and no surviving plan was found in 600 s;
@@ -81,8 +79,10 @@ SHORTFALL_TOLERANCE = 1e-6
 # A cut the failed plan violates by less than this (relative) is not trusted to move the
 # next round: that case gets its flows (the full model's rows) instead.
 CUT_MARGIN = 1e-7
-# An incumbent within this gap of its round's bound (or the target gap, if looser) is
-# checked as HiGHS finds it; one that fails a loss case stops the round.
+# Rounds whose plan is only to be checked stop at this gap (or the target gap, if
+# looser); once a plan survives every case, the target gap is proven from it. An
+# incumbent within it of the bound is checked as HiGHS finds it; one that fails a loss
+# case stops the round.
 CHECKING_GAP = 0.05
 # Incumbents found further than that from the bound are not checked as they come; the
 # last few are kept, to look among them for a plan that survives when a round ends
@@ -338,8 +338,7 @@ class IncumbentWatch:
     ``CHECKING_GAP`` (or the target, if looser), a new incumbent that fails a loss
     case stops the run — the round has found what to cut, and proving the gap of a
     model that still misses cuts would be wasted — and one that survives is kept
-    (the best plan so far, should time run out). So a round whose plans survive goes
-    on to prove the target gap without a restart. Each plan is checked once
+    (the best plan so far, should time run out). Each plan is checked once
     (:meth:`LazyLosses.failed_for` remembers)."""
 
     def __init__(self, losses: LazyLosses, session):
@@ -452,12 +451,17 @@ class LazyLosses:
         limit = session.options.time_limit if time_limit is None else time_limit
         begin = time.perf_counter()
         seconds = 0.0
+        target = session.options.mip_gap
+        checking = max(target, CHECKING_GAP)
+        gap = checking
         survived: Survivor | None = None     # the cheapest plan that survived every case
         bound = -math.inf        # the best bound of any round: each bounds the full model
         while True:
             left = limit - (time.perf_counter() - begin)
             watch = IncumbentWatch(self, session)
-            outcome = session.run(start, time_limit=max(0.01, left), on_improving=watch)
+            with session.option("mip_rel_gap", gap):
+                outcome = session.run(start, time_limit=max(0.01, left),
+                                      on_improving=watch)
             seconds += outcome.seconds
             if outcome.bound is not None:
                 bound = max(bound, outcome.bound)
@@ -484,6 +488,12 @@ class LazyLosses:
                      if labels else "", watch.plans, checked,
                      ", stopped at a plan that fails" if watch.stopped else "")
             if not failed:
+                if gap > target and outcome.status == "optimal" \
+                        and (outcome.gap is None or outcome.gap > target):
+                    # a plan that survives, found at the checking gap: now prove the
+                    # target gap from it (the cuts stay, so the proof may find others)
+                    gap, start = target, session.snapshot()
+                    continue
                 if outcome.status != "optimal":
                     return self._gap_from(outcome, bound, seconds)
                 return replace(outcome, seconds=seconds)
@@ -503,8 +513,9 @@ class LazyLosses:
                 if stopped is not None:
                     return replace(outcome, status="no_solution", objective=None, gap=None,
                                    seconds=seconds, stopped_by=stopped)
-            # the cheapest surviving plan satisfies every cut (each is valid for every
-            # plan that survives), so it starts the next round as its incumbent
+            # back to checking; the cheapest surviving plan satisfies every cut (each is
+            # valid for every plan that survives), so it starts the next round
+            gap = checking
             start = survived.values if survived is not None else None
 
     @staticmethod
