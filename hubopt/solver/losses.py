@@ -68,7 +68,7 @@ from pyomo.common.collections import ComponentMap
 
 from ..model.build import add_loss_cases, loss_cases, loss_label
 from ..model.network import Network
-from .outcome import SolveOutcome
+from .outcome import SolveOutcome, relative_gap
 from .sizing import model_size
 
 log = logging.getLogger("hubopt")
@@ -94,20 +94,24 @@ UNCHECKED_KEPT = 5
 class LossRound:
     """One MIP solve of the lazy loop: its objective, the loss cases its plan failed
     (cut before the next round; none in the last round), the seconds of its checks,
-    how many plans were checked while it ran and whether one that failed stopped it."""
+    and whether a plan that failed stopped it while it ran."""
 
     objective: float | None
     failed: tuple[str, ...]
     check_seconds: float
-    plans_checked: int = 0
     stopped_early: bool = False
 
 
-def open_capacity(model, network: Network) -> dict[tuple[str, str], float]:
-    """Capacity per (site, service) of the plan loaded in ``model`` (y rounded)."""
+def open_capacity(model, network: Network,
+                  value: Callable | None = None) -> dict[tuple[str, str], float]:
+    """Capacity per (site, service) of a plan (y rounded): the one loaded in
+    ``model``, or, with ``value`` (module key → y), that one."""
+    if value is None:
+        def value(key):
+            return pyo.value(model.y[key], exception=False) or 0.0
     capacity: dict[tuple[str, str], float] = defaultdict(float)
     for key, module in network.modules.items():
-        if (pyo.value(model.y[key], exception=False) or 0.0) > 0.5:
+        if value(key) > 0.5:
             capacity[(key[0], key[1])] += module.capacity
     return dict(capacity)
 
@@ -345,12 +349,10 @@ class IncumbentWatch:
         self.losses = losses
         self.session = session
         self.threshold = max(session.options.mip_gap, CHECKING_GAP)
-        model = session.model
-        self.modules = []          # (column, module capacity, (site, service))
-        for key, module in losses.network.modules.items():
+        self.columns = {}          # module key → its column
+        for key in losses.network.modules:
             try:
-                self.modules.append((session.column(model.y[key]), module.capacity,
-                                     (key[0], key[1])))
+                self.columns[key] = session.column(session.model.y[key])
             except KeyError:       # a module fixed out of the model: never open
                 continue
         self.survivor: Survivor | None = None
@@ -361,8 +363,7 @@ class IncumbentWatch:
 
     def __call__(self, values: np.ndarray, objective: float, bound: float) -> bool:
         """Whether to stop the run at this incumbent (``values``: every column)."""
-        gap = (objective - bound) / max(abs(objective), 1e-9)
-        if gap > self.threshold:
+        if relative_gap(objective, bound) > self.threshold:
             self.unchecked = [*self.unchecked[-(UNCHECKED_KEPT - 1):], (objective, values)]
             return False
         if self._fails(values, objective):
@@ -383,11 +384,10 @@ class IncumbentWatch:
     def _fails(self, values: np.ndarray, objective: float) -> bool:
         """Check the plan of ``values``; keep it as the round's survivor if it is one."""
         clock = time.perf_counter()
-        capacity: dict[tuple[str, str], float] = defaultdict(float)
-        for column, size, pair in self.modules:
-            if values[column] > 0.5:
-                capacity[pair] += size
-        failed = self.losses.failed_for(dict(capacity), self.session.model)
+        capacity = open_capacity(self.session.model, self.losses.network,
+                                 lambda key: values[self.columns[key]]
+                                 if key in self.columns else 0.0)
+        failed = self.losses.failed_for(capacity, self.session.model)
         self.plans += 1
         self.seconds += time.perf_counter() - clock
         if not failed and (self.survivor is None or objective < self.survivor.objective):
@@ -479,8 +479,7 @@ class LazyLosses:
             survived = Survivor.cheaper(survived, watch.survivor)
             checked = time.perf_counter() - clock + watch.seconds
             labels = tuple(loss_label(case) for case, _ in failed)
-            self.rounds.append(LossRound(outcome.objective, labels, checked,
-                                         watch.plans, watch.stopped))
+            self.rounds.append(LossRound(outcome.objective, labels, checked, watch.stopped))
             log.info("resilience round %d: objective %s, %d loss case(s) failed%s "
                      "(%d plan(s) checked as found, %.2f s of checks)%s",
                      len(self.rounds), f"{outcome.objective:,.2f}", len(failed),
@@ -522,9 +521,9 @@ class LazyLosses:
     def _gap_from(outcome: SolveOutcome, bound: float, seconds: float) -> SolveOutcome:
         """A surviving plan of a round stopped early, its gap against the best bound
         of all rounds (a stopped round's own bound can be below an earlier one's)."""
-        if not math.isfinite(bound) or outcome.objective is None:
+        gap = relative_gap(outcome.objective, bound if math.isfinite(bound) else None)
+        if gap is None:
             return replace(outcome, seconds=seconds)
-        gap = max(0.0, (outcome.objective - bound) / max(abs(outcome.objective), 1e-9))
         return replace(outcome, bound=bound, gap=gap, seconds=seconds)
 
     @staticmethod
@@ -533,8 +532,7 @@ class LazyLosses:
         """The cheapest plan found that survived every loss case, put back in the
         model, with its gap against the best bound of all rounds."""
         session.load(survived.values)
-        gap = (survived.objective - bound) / max(abs(survived.objective), 1e-9) \
-            if math.isfinite(bound) else None
+        gap = relative_gap(survived.objective, bound if math.isfinite(bound) else None)
         log.warning("resilience: the solve stopped (%s) before the gap was proven; the "
                     "cheapest plan that survives every loss case is reported (gap %s)",
                     status, "unknown" if gap is None else f"{gap:.2%}")
