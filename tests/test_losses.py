@@ -484,6 +484,37 @@ def test_a_round_stopped_with_a_failing_plan_reports_the_plan_that_survived(monk
     assert failed_loss_sets(plan.scenario, capacity_of(plan.hubs), 1.0, 1) == []
 
 
+def test_a_surviving_plan_the_watch_never_saw_is_still_kept(monkeypatch):
+    """A checking round's plan that survives is kept even when the watch never
+    checked it (found further than CHECKING_GAP from the bound): the proof round then
+    ends at the time limit holding plan A, which fails, and A + B is reported."""
+    from hubopt.solver.losses import IncumbentWatch
+
+    monkeypatch.setattr(IncumbentWatch, "__call__", lambda self, values, objective, bound:
+                        False)
+    monkeypatch.setattr(IncumbentWatch, "find_survivor", lambda self: None)
+    run = session_module.Session.run
+    rounds = []
+
+    def proof_ran_out(self, start=None, *, time_limit=None, on_improving=None):
+        outcome = run(self, start, time_limit=time_limit, on_improving=on_improving)
+        if self.model.name == "loss_check":
+            return outcome
+        rounds.append(self.highs.getOptionValue("mip_rel_gap")[1])
+        if rounds[-1] > 0.01:
+            return replace(outcome, gap=0.03) if outcome.has_plan else outcome
+        for key in self.model.y:
+            if key[0] == "B":
+                self.model.y[key].set_value(0.0)
+        return replace(outcome, status="time_limit")
+    monkeypatch.setattr(session_module.Session, "run", proof_ran_out)
+    plan = hubopt.solve(base(resilience=1.0).with_settings(mip_gap=0.001), stress=False)
+    assert rounds == [0.05, 0.05, 0.001]
+    assert plan.status == "time_limit"
+    assert plan.summary["objective"] == pytest.approx(280)
+    assert sorted(plan.hubs["site_id"]) == ["A", "B"]
+
+
 def test_the_count_is_the_fewest_sites_that_survive_any_l_losses():
     """resilience_cut_count's n (HallCut.sites_needed) against brute force: the least
     |S| over every set of sites S whose shares, less the L largest, reach b. The

@@ -487,11 +487,14 @@ class LazyLosses:
                      if labels else "", watch.plans, checked,
                      ", stopped at a plan that fails" if watch.stopped else "")
             if not failed:
+                # the round's own plan survives, whether or not the watch saw it found
+                survived = Survivor.cheaper(
+                    survived, Survivor(outcome.objective, session.snapshot()))
                 if gap > target and outcome.status == "optimal" \
                         and (outcome.gap is None or outcome.gap > target):
                     # a plan that survives, found at the checking gap: now prove the
                     # target gap from it (the cuts stay, so the proof may find others)
-                    gap, start = target, session.snapshot()
+                    gap, start = target, survived.values
                     continue
                 if outcome.status != "optimal":
                     return self._gap_from(outcome, bound, seconds)
