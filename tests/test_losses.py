@@ -545,3 +545,76 @@ def test_the_count_is_the_fewest_sites_that_survive_any_l_losses():
         for losses in (1, 2):
             assert cut_of(coefficients, rhs).sites_needed(losses) == \
                 brute_force(coefficients, rhs, losses), (coefficients, rhs, losses)
+
+
+def test_the_hull_of_a_cut_admits_every_design_that_satisfies_it_and_cuts_fractions():
+    """add_cut_hull against enumeration: for random cuts over sites with up to three
+    sizes (one size or none per site), every design whose shares, less the L largest,
+    reach b keeps the rows of add_robust_cut feasible (an LP with y fixed: the hull's
+    weights and copies must exist), every design that does not is refused by them,
+    and — the point of the hull — a fractional y that the L-largest form and the
+    count accept is refused (below, worked by hand). With more levels than HULL_LEVELS the coefficients
+    are rounded up, still admitting every design that satisfies the cut."""
+    import itertools
+
+    import pyomo.environ as pyo
+
+    from hubopt.solver.losses import HallCut, add_robust_cut
+    from hubopt.solver.session import CHECK_OPTIONS, Session
+
+    def feasible(cut, losses, fixed):
+        model = pyo.ConcreteModel()
+        keys = [key for key, _ in cut.terms]
+        model.y = pyo.Var(keys, bounds=(0, 1))
+        model.objective = pyo.Objective(expr=sum(model.y.values()))
+        add_robust_cut(model, cut, losses)
+        for key in keys:
+            model.y[key].fix(fixed.get(key, 0.0))
+        session = Session(model, CHECK_OPTIONS)
+        try:
+            return session.solve().has_plan
+        finally:
+            session.close()
+
+    rng = np.random.default_rng(11)
+    designs_checked = 0
+    for trial in range(12):
+        sites = int(rng.integers(3, 6))
+        terms = tuple(((f"S{s}", "goods", size), float(rng.integers(1, 9)))
+                      for s in range(sites) for size in ("S", "M", "L")[:int(rng.integers(1, 4))])
+        rhs = float(rng.integers(3, 14))
+        losses = 1 + trial % 2
+        cut = HallCut("goods", terms, rhs)
+        by_site = cut.by_site()
+        for design in itertools.product(*[[None, *terms] for terms in by_site.values()]):
+            chosen = {key: 1.0 for key, _ in (t for t in design if t is not None)}
+            shares = sorted((a for t in design if t is not None for a in [t[1]]), reverse=True)
+            satisfies = sum(shares[losses:]) >= rhs * (1 - 1e-9)
+            assert feasible(cut, losses, chosen) == satisfies, (terms, rhs, losses, design)
+            designs_checked += 1
+    assert designs_checked > 300
+
+    # five sites with a small (2) and a large (6) size, b = 6, N-2: large at S0 open,
+    # large at S1 half open, small at S2–S4 open. The L-largest form takes S1's half
+    # in full (shares 6, 3, 2, 2, 2: 15 less 9 = 6) and the count asks for 3 (4.5);
+    # but S1 none is a design that fails (6, 2, 2, 2: 12 less 8), so the point is no
+    # mix of designs that hold, and the hull refuses it: at θ = 6 the shares must
+    # reach 18 (15), at θ = 2 every site must be open in full.
+    sizes = HallCut("goods", tuple(((f"S{s}", "goods", size), a) for s in range(5)
+                                   for size, a in (("S", 2.0), ("L", 6.0))), 6.0)
+    point = {("S0", "goods", "L"): 1.0, ("S1", "goods", "L"): 0.5,
+             **{(f"S{s}", "goods", "S"): 1.0 for s in (2, 3, 4)}}
+    assert sizes.surplus(lambda key: point.get(key, 0.0), 2) >= 0   # the L-largest form: yes
+    assert sum(point.values()) >= sizes.sites_needed(2)              # the count: yes
+    assert not feasible(sizes, 2, point)                              # the hull: no
+    assert feasible(sizes, 2, {**point, ("S1", "goods", "L"): 1.0})
+
+    many = HallCut("goods", tuple(((f"S{s}", "goods", "L"), 1.0 + s) for s in range(40)), 60.0)
+    levels, rounded = many.levels(8)
+    assert len(levels) == 8 and levels[-1] == 40.0
+    assert all(rounded[key] >= a and rounded[key] in levels for key, a in many.terms)
+    for chosen in (range(37, 40), range(30, 40), range(0, 40, 2)):
+        keys = {many.terms[i][0]: 1.0 for i in chosen}
+        shares = sorted((a for key, a in many.terms if key in keys), reverse=True)
+        if sum(shares[2:]) >= 60.0:
+            assert feasible(many, 2, keys)

@@ -16,7 +16,8 @@ case at all and :class:`LazyLosses`, on every :meth:`Session.solve`,
 3. adds, for each case the plan fails, feasibility cuts on the design alone
    (:func:`loss_cuts`, one per service from the check LP's dual prices: Hall's
    condition for a set of rows), each made to hold with *any* L sites lost
-   (:func:`add_robust_cut`), so one failed case protects against all of them and
+   (:func:`add_robust_cut`, with its disjunctive form :func:`add_cut_hull` to
+   tighten the relaxation), so one failed case protects against all of them and
    the MIP keeps about the size of the plan without resilience; a case none of
    whose cuts would move the plan gets its flows and rows instead — built by the
    same :func:`hubopt.model.build.add_loss_cases` as the full model's, handed to
@@ -88,6 +89,10 @@ CHECKING_GAP = 0.05
 # last few are kept, to look among them for a plan that survives when a round ends
 # with one that fails (the next round's MIP start).
 UNCHECKED_KEPT = 5
+# The disjunctive strengthening of a cut (add_cut_hull) has one copy of the cut's
+# modules per level θ; a cut with more distinct coefficients than this has them
+# rounded up to this many levels (still valid, a little weaker).
+HULL_LEVELS = 16
 
 
 @dataclass(frozen=True)
@@ -226,6 +231,26 @@ class HallCut:
                 return count
         return len(best) + 1
 
+    def levels(self, most: int = HULL_LEVELS) -> tuple[list[float], dict]:
+        """The levels θ of :func:`add_cut_hull` and each module's coefficient ā_m
+        rounded up to one of them: the distinct a_m when there are at most ``most``,
+        else ``most`` of them spread evenly over the sorted values (the largest
+        kept), each a_m rounded up to the next kept one. ā_m ≥ a_m, so the cut with
+        ā holds wherever the cut with a does (the sum less the L largest only grows)."""
+        distinct: list[float] = []
+        for a in sorted(a for _, a in self.terms):    # values within 1e-9 merged, upwards
+            if distinct and a <= distinct[-1] * (1 + 1e-9):
+                distinct[-1] = max(distinct[-1], a)
+            else:
+                distinct.append(a)
+        if len(distinct) > most:
+            step = len(distinct) / most
+            distinct = sorted({distinct[min(len(distinct) - 1, math.ceil((i + 1) * step) - 1)]
+                               for i in range(most)})
+        rounded = {key: next(level for level in distinct if level >= a)
+                   for key, a in self.terms}
+        return distinct, rounded
+
     def surplus(self, values: Callable, losses: int) -> float:
         """Left side less b when the L sites of largest share are lost (< 0: violated)."""
         sides = sorted(self.site_sides(values).values(), reverse=True)
@@ -298,9 +323,10 @@ def add_robust_cut(model, cut: HallCut, losses: int) -> list:
     site reaching b and others a third of it each, N-2, need five open sites, not
     three (losing the large one and one more leaves three thirds).
     One such cut covers every loss case at once (each is the cut with that case's
-    sites left out), so a plan cannot dodge it by moving to other sites. Added to
-    ``model`` as members of ConstraintLists (created on first use); returns the new
-    constraints, for :meth:`Session.add_constraints`."""
+    sites left out), so a plan cannot dodge it by moving to other sites. The rows of
+    :func:`add_cut_hull` come with it. Added to ``model`` as members of
+    ConstraintLists (created on first use); returns the new constraints, for
+    :meth:`Session.add_constraints`."""
     if model.component("resilience_cut") is None:
         model.cut_top = pyo.VarList(domain=pyo.NonNegativeReals)
         model.cut_excess = pyo.VarList(domain=pyo.NonNegativeReals)
@@ -318,6 +344,56 @@ def add_robust_cut(model, cut: HallCut, losses: int) -> list:
         - sum(excess.values()) >= cut.rhs))
     added.append(model.resilience_cut_count.add(
         sum(model.y[key] for key, _ in cut.terms) >= cut.sites_needed(losses)))
+    return added + add_cut_hull(model, cut, losses)
+
+
+def add_cut_hull(model, cut: HallCut, losses: int) -> list:
+    """The disjunctive form of the robust cut, a strengthening for the relaxation.
+
+    With one size per (s,k) (``one_size``) and binary y, A_s is 0 or one a_m, and the
+    sum of the A_s less the L largest equals Σ_s min(A_s, θ) − L·θ at θ = the L-th
+    largest A_s, one of the a_m. So a design satisfies the cut exactly when, for some
+    level θ among the a_m, Σ_m min(a_m, θ)·y_m ≥ b + L·θ. The relaxation of the
+    L-largest form counts a module open at y = 0.6 as 0.6·a_m in full, however large
+    a_m (on theatre ×0.1 with N-2 it leans on fractions of the large sizes, the
+    cheapest per unit); each disjunct caps it at θ. The convex hull of the union of
+    the disjuncts (Balas), with a copy y^θ of the cut's modules and a weight λ_θ per
+    level, over levels θ ∈ Θ (:meth:`HallCut.levels`; ā_m the coefficients rounded
+    up to them):
+
+        resilience_cut_split[m]:       y_m − Σ_θ y^θ_m = 0                 m of the cut
+        resilience_cut_one[θ,s]:       Σ_{m∈M(s,k)} y^θ_m − λ_θ ≤ 0       θ ∈ Θ, s of the cut
+        resilience_cut_level[θ]:       Σ_m min(ā_m, θ)·y^θ_m − (b + L·θ)·λ_θ ≥ 0
+        resilience_cut_weights:        Σ_θ λ_θ = 1,       y^θ, λ ∈ [0, 1].
+
+    Every design that satisfies the cut satisfies these (λ_θ = 1 at its θ, y^θ = y),
+    so they are valid; they do not replace the L-largest form, which keeps the cut
+    exact at binary y whatever the weights. Returns the new rows."""
+    if model.component("resilience_cut_split") is None:
+        model.cut_weight = pyo.VarList(bounds=(0, 1))
+        model.cut_copy = pyo.VarList(bounds=(0, 1))
+        model.resilience_cut_split = pyo.ConstraintList()
+        model.resilience_cut_one = pyo.ConstraintList()
+        model.resilience_cut_level = pyo.ConstraintList()
+        model.resilience_cut_weights = pyo.ConstraintList()
+    levels, rounded = cut.levels()
+    sites = cut.by_site()
+    copies: dict = defaultdict(list)
+    weights, added = [], []
+    for level in levels:
+        weight = model.cut_weight.add()
+        weights.append(weight)
+        copy = {key: model.cut_copy.add() for key, _ in cut.terms}
+        for key, var in copy.items():
+            copies[key].append(var)
+        added.extend(model.resilience_cut_one.add(
+            sum(copy[key] for key, _ in terms) - weight <= 0) for terms in sites.values())
+        added.append(model.resilience_cut_level.add(
+            sum(min(rounded[key], level) * var for key, var in copy.items())
+            - (cut.rhs + losses * level) * weight >= 0))
+    added.append(model.resilience_cut_weights.add(sum(weights) == 1))
+    added.extend(model.resilience_cut_split.add(model.y[key] - sum(copies[key]) == 0)
+                 for key, _ in cut.terms)
     return added
 
 
@@ -610,5 +686,5 @@ class LazyLosses:
             self._check = None
 
 
-__all__ = ["CUT_MARGIN", "HallCut", "LazyLosses", "LossCheck", "LossRound",
-           "SHORTFALL_TOLERANCE", "add_robust_cut", "loss_cuts", "open_capacity"]
+__all__ = ["CUT_MARGIN", "HULL_LEVELS", "HallCut", "LazyLosses", "LossCheck", "LossRound",
+           "SHORTFALL_TOLERANCE", "add_cut_hull", "add_robust_cut", "loss_cuts", "open_capacity"]
