@@ -618,3 +618,47 @@ def test_the_hull_of_a_cut_admits_every_design_that_satisfies_it_and_cuts_fracti
         shares = sorted((a for key, a in many.terms if key in keys), reverse=True)
         if sum(shares[2:]) >= 60.0:
             assert feasible(many, 2, keys)
+
+
+def test_the_size_of_a_cut_is_what_add_robust_cut_adds():
+    """HallCut.size, which the memory estimate adds per cut, against the columns,
+    rows and nonzeros add_robust_cut really adds (with the hull), N-1 and N-2."""
+    import pyomo.environ as pyo
+    from pyomo.repn import generate_standard_repn
+
+    from hubopt.solver.losses import HallCut, add_robust_cut
+
+    cut = HallCut("goods", tuple(((f"S{s}", "goods", size), a) for s in range(4)
+                                 for size, a in (("S", 2.0), ("M", 3.0), ("L", 6.0))[:1 + s % 3]),
+                  7.0)
+    for losses in (1, 2):
+        model = pyo.ConcreteModel()
+        model.y = pyo.Var([key for key, _ in cut.terms], bounds=(0, 1))
+        before = {id(v) for v in model.component_data_objects(pyo.Var)}
+        rows = add_robust_cut(model, cut, losses)
+        added = [v for v in model.component_data_objects(pyo.Var) if id(v) not in before]
+        nonzeros = sum(len(generate_standard_repn(row.body).linear_vars) for row in rows)
+        assert (len(added), len(rows), nonzeros) == \
+            (cut.size().variables, cut.size().rows, cut.size().nonzeros)
+
+
+def test_a_cut_past_the_memory_limit_stops_the_loop_with_no_plan():
+    """The memory estimate counts the cuts: with a limit just above the model without
+    any loss case, the first cut would pass it, so the loop stops (memory_limit) and,
+    no plan having survived yet, reports none rather than one that fails a loss."""
+    from hubopt.model.build import build_model
+    from hubopt.solver.losses import LazyLosses
+    from hubopt.solver.session import CHECK_OPTIONS, Session, SolveOptions
+
+    network = build_network(seeded(6, 1, alpha=0.8))
+    limit = model_size(network, loss_cases=0).megabytes + 1e-3
+    losses = LazyLosses(network, lambda lp: Session(lp, CHECK_OPTIONS), memory_limit_mb=limit)
+    session = Session(build_model(network, losses=()), SolveOptions(), losses=losses)
+    try:
+        outcome = session.solve()
+    finally:
+        session.close()
+    assert outcome.status == "no_solution" and outcome.stopped_by == "memory_limit"
+    assert losses.cuts == 0 and len(losses.rounds) == 1 and losses.rounds[0].failed
+    unlimited = hubopt.solve(seeded(6, 1, alpha=0.8), stress=False)
+    assert unlimited.status == "optimal" and unlimited.run["resilience_cuts"] >= 1

@@ -70,7 +70,7 @@ from pyomo.common.collections import ComponentMap
 from ..model.build import add_loss_cases, loss_cases, loss_label
 from ..model.network import Network
 from .outcome import SolveOutcome, relative_gap
-from .sizing import model_size
+from .sizing import ModelSize, model_size
 
 log = logging.getLogger("hubopt")
 
@@ -250,6 +250,18 @@ class HallCut:
         rounded = {key: next(level for level in distinct if level >= a)
                    for key, a in self.terms}
         return distinct, rounded
+
+    def size(self) -> ModelSize:
+        """The columns, rows and nonzeros :func:`add_robust_cut` adds for this cut
+        (with its hull), S its sites, T its modules, Θ its levels: columns w, v_s,
+        λ_θ, y^θ_m; rows top (S), cut, count, one (Θ·S), level (Θ), weights, split (T)."""
+        sites, terms, levels = len(self.by_site()), len(self.terms), len(self.levels()[0])
+        return ModelSize(
+            variables=1 + sites + levels * (1 + terms),
+            rows=sites + 2 + levels * (sites + 1) + 1 + terms,
+            nonzeros=(terms + 2 * sites) + (terms + 1 + sites) + terms
+            + levels * (terms + sites) + levels * (terms + 1) + levels
+            + terms * (levels + 1))
 
     def surplus(self, values: Callable, losses: int) -> float:
         """Left side less b when the L sites of largest share are lost (< 0: violated)."""
@@ -475,8 +487,9 @@ class IncumbentWatch:
 class LazyLosses:
     """The lazy loss-case loop of one session (this module's docstring).
     ``lp_session(model)`` opens the session of the check LP; ``memory_limit_mb``
-    and ``selected_links`` size the model with the cases added (the estimate of
-    :mod:`hubopt.solver.sizing`, which stops the loop past the limit)."""
+    and ``selected_links`` size the model with the cases and cuts added (the
+    estimate of :mod:`hubopt.solver.sizing` plus :meth:`HallCut.size`, which stops
+    the loop past the limit: the cheapest surviving plan found is reported, or none)."""
 
     def __init__(self, network: Network, lp_session: Callable, *,
                  memory_limit_mb: float | None = None, selected_links: bool = False):
@@ -486,6 +499,7 @@ class LazyLosses:
         self.selected_links = selected_links
         self.rounds: list[LossRound] = []
         self.cuts = 0
+        self.cut_size = ModelSize(0, 0, 0)   # the columns, rows, nonzeros the cuts added
         self._seen: dict = {}      # each cut added → its round, so none is added twice
         self._checked: dict = {}   # (plan's capacity, cases in model) → its failed cases
         self._check: LossCheck | None = None
@@ -585,12 +599,15 @@ class LazyLosses:
                             "survive the loss of %s; no plan is reported", stop, labels[0])
                 return replace(outcome, status="no_solution", objective=None, gap=None,
                                seconds=seconds)
-            flows = self._cut(session, failed)
-            if flows:
+            flows, stopped = self._cut(session, failed)
+            if flows and stopped is None:
                 stopped = self._add_flows(session, flows)
-                if stopped is not None:
-                    return replace(outcome, status="no_solution", objective=None, gap=None,
-                                   seconds=seconds, stopped_by=stopped)
+            if stopped is not None:        # the model with them would pass the memory limit
+                if survived is not None:
+                    return replace(self._survivor(session, survived, outcome, stopped, bound,
+                                                  seconds), stopped_by=stopped)
+                return replace(outcome, status="no_solution", objective=None, gap=None,
+                               seconds=seconds, stopped_by=stopped)
             # back to checking; the cheapest surviving plan satisfies every cut (each is
             # valid for every plan that survives), so it starts the next round
             gap = checking
@@ -619,19 +636,20 @@ class LazyLosses:
                        bound=bound if math.isfinite(bound) else None, gap=gap,
                        seconds=seconds)
 
-    def _cut(self, session, failed) -> list[tuple[str, ...]]:
+    def _cut(self, session, failed) -> tuple[list[tuple[str, ...]], str | None]:
         """Add, for each failed case, the cuts of :func:`loss_cuts` that its plan
         violates by a safe margin, each as a robust cut over every loss case
         (:func:`add_robust_cut`; a cut already added is not added again). Return the
         cases with no such new cut (numerically weak prices), which get their flows
-        instead."""
+        instead, and "memory_limit" when a cut would take the model past the memory
+        limit (the cuts before it are added, the rest not)."""
         model = session.model
         losses = self.network.scenario.settings.resilience_losses
 
         def y(key):
             return model.y[key].value or 0.0
 
-        weak, rows = [], []
+        weak, rows, stopped = [], [], None
         for case, prices in failed:
             new = 0
             for cut in loss_cuts(self.network, prices):
@@ -644,28 +662,42 @@ class LazyLosses:
                     # round yet violated again: not trusted (weak)
                     new += self._seen[seen] == len(self.rounds)
                     continue
+                size = cut.size()
+                if self._past_limit(len(model.loss_cases), self.cut_size + size):
+                    stopped = "memory_limit"
+                    break
                 self._seen[seen] = len(self.rounds)
                 rows.extend(add_robust_cut(model, cut, losses))
+                self.cut_size += size
                 self.cuts += 1
                 new += 1
+            if stopped is not None:
+                break
             if not new:
                 weak.append(case)
         if rows:
             session.add_constraints(rows)
-        return weak
+        return weak, stopped
 
     def _add_flows(self, session, cases) -> str | None:
         """Add the flows and rows of ``cases`` (add_loss_cases); "memory_limit" when
         the model with them would exceed the memory limit (nothing added)."""
-        count = len(session.model.loss_cases) + len(cases)
-        size = model_size(self.network, selected_links=self.selected_links, loss_cases=count)
-        if self.memory_limit_mb is not None and size.megabytes > self.memory_limit_mb:
-            log.warning("resilience: %d loss cases would need about %.0f MB, above the "
-                        "memory limit of %.0f MB; no plan is reported", count,
-                        size.megabytes, self.memory_limit_mb)
+        if self._past_limit(len(session.model.loss_cases) + len(cases), self.cut_size):
             return "memory_limit"
         session.add_constraints(add_loss_cases(session.model, self.network, cases))
         return None
+
+    def _past_limit(self, loss_cases: int, cuts: ModelSize) -> bool:
+        """Whether the model with ``loss_cases`` cases and cuts of size ``cuts`` would
+        need more than the memory limit (:mod:`hubopt.solver.sizing`); says so."""
+        size = model_size(self.network, selected_links=self.selected_links,
+                          loss_cases=loss_cases) + cuts
+        if self.memory_limit_mb is None or size.megabytes <= self.memory_limit_mb:
+            return False
+        log.warning("resilience: %d loss case(s) with flows and %d cut(s) would need about "
+                    "%.0f MB, above the memory limit of %.0f MB; the loop stops there",
+                    loss_cases, self.cuts, size.megabytes, self.memory_limit_mb)
+        return True
 
     def as_run_record(self, model) -> dict:
         """Rounds, cuts, loss cases in the model and check seconds, for the run record."""

@@ -12,7 +12,8 @@ contributor pairs):
 - with resilience, C loss cases of L sites each (of the |T| sites with arcs; C = |T|
   or |T|(|T|−1)/2 in the full model, the cases added so far in the lazy solve), each
   keeping a share κ = 1 − L/|T| of the arcs: + C·κ·|A| flows x^t, + C·|R| + C·κ·K
-  rows, + C·κ·(2|A| + Σ_K |M(s,k)|) nonzeros;
+  rows, + C·κ·(2|A| + Σ_K |M(s,k)|) nonzeros (the lazy solve's cuts on the design
+  add theirs, :meth:`hubopt.solver.losses.HallCut.size`);
 - nonzeros   = Σ_A (1 + |M(s,k)|) strong_link + |A| demand + |A| + |M| capacity
   + 2|M| + |M| + |S| site links + |A| objective (+ 3|A| single sourcing,
   + Σ_A |M(s,k)| redundancy) + |CS| + |CF| + 2|M| contributors.
@@ -59,6 +60,10 @@ class ModelSize:
     rows: int
     nonzeros: int
     array_links: int = 0     # strong_link rows kept as arrays, not Pyomo constraints
+
+    def __add__(self, other: ModelSize) -> ModelSize:
+        return ModelSize(self.variables + other.variables, self.rows + other.rows,
+                         self.nonzeros + other.nonzeros, self.array_links + other.array_links)
 
     @property
     def megabytes(self) -> float:
