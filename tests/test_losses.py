@@ -392,6 +392,15 @@ def test_rounds_to_check_stop_at_the_checking_gap_and_the_last_proves_the_target
     assert plan.run["resilience_plans_checked"] == 2          # A; A + B
 
 
+def out_of_time_holding_a(session, outcome):
+    """The run ``outcome`` as if it had stopped at the time limit holding plan A
+    alone: site B's modules switched off in the loaded plan (A fails the loss of A)."""
+    for key in session.model.y:
+        if key[0] == "B":
+            session.model.y[key].set_value(0.0)
+    return replace(outcome, status="time_limit")
+
+
 def test_a_failing_incumbent_stops_the_proof_and_checking_resumes_from_the_survivor(
         monkeypatch):
     """The proof round's watch meets a plan that fails (here: the proof round's
@@ -417,10 +426,7 @@ def test_a_failing_incumbent_stops_the_proof_and_checking_resumes_from_the_survi
         if gap > 0.01 and outcome.has_plan and len(calls) == 2:
             return replace(outcome, gap=0.03)        # the checking round, unproven
         if len(calls) == 3:                          # HiGHS stopped holding plan A
-            for key in self.model.y:
-                if key[0] == "B":
-                    self.model.y[key].set_value(0.0)
-            return replace(outcome, status="time_limit", termination="kInterrupt")
+            return replace(out_of_time_holding_a(self, outcome), termination="kInterrupt")
         return outcome
     monkeypatch.setattr(session_module.Session, "run", proof_meets_a)
     plan = hubopt.solve(base(resilience=1.0).with_settings(mip_gap=0.001), stress=False)
@@ -472,10 +478,7 @@ def test_a_round_stopped_with_a_failing_plan_reports_the_plan_that_survived(monk
         outcome = run(self, start, time_limit=time_limit, on_improving=on_improving)
         if self.model.name == "loss_check" or outcome.termination == "kInterrupt":
             return outcome
-        for key in self.model.y:
-            if key[0] == "B":
-                self.model.y[key].set_value(0.0)
-        return replace(outcome, status="time_limit")
+        return out_of_time_holding_a(self, outcome)
     monkeypatch.setattr(session_module.Session, "run", time_ran_out)
     plan = hubopt.solve(base(resilience=1.0).with_settings(mip_gap=0.001), stress=False)
     assert plan.status == "time_limit"
@@ -503,10 +506,7 @@ def test_a_surviving_plan_the_watch_never_saw_is_still_kept(monkeypatch):
         rounds.append(self.highs.getOptionValue("mip_rel_gap")[1])
         if rounds[-1] > 0.01:
             return replace(outcome, gap=0.03) if outcome.has_plan else outcome
-        for key in self.model.y:
-            if key[0] == "B":
-                self.model.y[key].set_value(0.0)
-        return replace(outcome, status="time_limit")
+        return out_of_time_holding_a(self, outcome)
     monkeypatch.setattr(session_module.Session, "run", proof_ran_out)
     plan = hubopt.solve(base(resilience=1.0).with_settings(mip_gap=0.001), stress=False)
     assert rounds == [0.05, 0.05, 0.001]

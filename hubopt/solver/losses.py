@@ -240,7 +240,7 @@ class HallCut:
         distinct: list[float] = []
         for a in sorted(a for _, a in self.terms):    # values within 1e-9 merged, upwards
             if distinct and a <= distinct[-1] * (1 + 1e-9):
-                distinct[-1] = max(distinct[-1], a)
+                distinct[-1] = a
             else:
                 distinct.append(a)
         if len(distinct) > most:
